@@ -47,6 +47,18 @@ SUFFIXES = ("特别行政区", "维吾尔自治区", "壮族自治区", "回族�
 
 
 @functools.lru_cache(maxsize=1)
+def jieba_ready():
+    """jieba, initialised once and without its start-up chatter on stderr."""
+    import logging
+
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)
+    jieba.initialize()
+    return jieba
+
+
+@functools.lru_cache(maxsize=1)
 def divisions() -> list[dict]:
     with resources.files("pipeline").joinpath("data/divisions.csv").open(encoding="utf-8") as f:
         lines = [line for line in f if not line.startswith("#")]
@@ -70,8 +82,7 @@ def _common_words() -> set[str]:
     """Words jieba's dictionary knows as something other than a place (新建 v, 和平 n, 开发 vn).
 
     A short place name that is also such a word is no evidence of where a text comes from."""
-    import jieba
-
+    jieba = jieba_ready()
     words = set()
     with jieba.get_dict_file() as f:
         for raw in f:
@@ -150,8 +161,7 @@ LOCAL_LEVELS = ("prefecture", "county", "county-short")
 
 def _token_bounds(text: str) -> set[int]:
     """Word boundaries by jieba, so that a place name counts only where it is a word of its own."""
-    import jieba
-
+    jieba = jieba_ready()
     bounds = {0}
     for _, _, end in jieba.tokenize(text):
         bounds.add(end)

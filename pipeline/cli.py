@@ -1,0 +1,206 @@
+"""The `lowcarbon` command: parses arguments, calls the library, prints.
+
+Error policy: a user error (bad path, unreadable file, bad corpus, bad option, untrusted
+model) exits 2 with one line; an internal error exits 1 and points to --debug; Ctrl-C
+exits 130. In a batch a bad file is skipped with a warning and a summary; the exit code is
+then 1 unless --keep-going.
+"""
+from __future__ import annotations
+
+import functools
+import json
+import sys
+import traceback
+import warnings
+
+import click
+
+from .errors import LowcarbonError
+
+
+def _warn_line(message, category, filename, lineno, file=None, line=None):
+    click.echo(f"lowcarbon: warning: {message}", err=True)
+
+
+def run_safely(func):
+    """Turn library exceptions into the CLI's exit codes and one-line messages."""
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        ctx = click.get_current_context()
+        debug = ctx.find_root().params.get("debug", False)
+        warnings.showwarning = _warn_line
+        try:
+            return func(*args, **kwargs)
+        except LowcarbonError as exc:
+            click.echo(f"lowcarbon: error: {exc}", err=True)
+            ctx.exit(2)
+        except BrokenPipeError:  # `lowcarbon tag x.txt | head`: the reader has gone, that is fine
+            sys.stderr.close()
+            ctx.exit(0)
+        except KeyboardInterrupt:
+            click.echo("lowcarbon: interrupted; no output was written", err=True)
+            ctx.exit(130)
+        except (click.exceptions.Exit, click.ClickException, click.Abort):
+            raise
+        except Exception as exc:  # an internal error: say so, keep the traceback for --debug
+            if debug:
+                traceback.print_exc()
+            else:
+                first = str(exc).splitlines()[0][:200] if str(exc) else ""
+                click.echo(f"lowcarbon: internal error: {type(exc).__name__}: {first} (run with --debug for the traceback)", err=True)
+            ctx.exit(1)
+
+    return wrapper
+
+
+def _report_skipped(skipped, total, keep_going) -> int:
+    for name, reason in skipped:
+        click.echo(f"lowcarbon: warning: skipped {reason}", err=True)
+    if skipped:
+        click.echo(f"lowcarbon: read {total - len(skipped)} file(s), skipped {len(skipped)}", err=True)
+        return 0 if keep_going else 1
+    return 0
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.option("--debug", is_flag=True, help="Show the traceback of internal errors.")
+@click.version_option(package_name="lowcarbon")
+def main(debug):
+    """Tag the low-carbon themes of Chinese government work reports and compare regions.
+
+    \b
+    Example:
+      lowcarbon report corpus/samples/2025-provinces-lowcarbon-digest.txt -o out/
+    """
+
+
+def _load(model_path, trust):
+    from .model import load_model
+
+    return load_model(model_path, trust=trust)
+
+
+def _read(inputs, region, text_column, keep_going):
+    from .reading import expand_inputs
+    from .structure import read_sentences
+
+    from pathlib import Path
+
+    if len(inputs) == 1 and not Path(inputs[0]).is_dir():  # one file: its error is the error
+        return read_sentences(list(inputs), region=region, text_column=text_column), 0
+    skipped: list = []
+    files = expand_inputs(inputs, skipped)
+    missing = len(skipped)
+    frame = read_sentences(files, region=region, text_column=text_column, skipped=skipped)
+    return frame, _report_skipped(skipped, len(files) + missing, keep_going)
+
+
+@main.command()
+@click.argument("inputs", nargs=-1, required=True)
+@click.option("-o", "--output", type=click.Path(), help="Output file: .csv (default, UTF-8 with BOM), .jsonl, .parquet or .xlsx. Without it, CSV goes to standard output.")
+@click.option("--model", "model_path", type=click.Path(), help="Model file (default: models/default.joblib).")
+@click.option("--trust-model", is_flag=True, help="Load a model that has no manifest (only from a source you trust).")
+@click.option("--region", help="The region of every input (e.g. 江苏), instead of headings and inference.")
+@click.option("--text-column", default="text", show_default=True, help="Text column of table inputs.")
+@click.option("--explain", is_flag=True, help="Add a `why` column: the words that drove each theme.")
+@click.option("--all-rows/--report-only", default=True, show_default=True, help="Keep preface, links and disclaimers as rows with kept=false, or drop them.")
+@click.option("--keep-going", is_flag=True, help="Exit 0 even when some files of a batch were skipped.")
+@click.option("--n-jobs", default=1, show_default=True, help="Worker processes (-1: all cores).")
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+@run_safely
+def tag(inputs, output, model_path, trust_model, region, text_column, explain, all_rows, keep_going, n_jobs, quiet):
+    """Split reports into sentences, find regions and sections, and tag themes.
+
+    INPUT is a report (.txt .md .html .docx .pdf), a table (.csv .jsonl .parquet .xlsx with a
+    text column; rows are kept in order, never re-split), a folder, or - for standard input.
+
+    \b
+    Example:
+      lowcarbon tag corpus/samples/2025-provinces-lowcarbon-digest.txt -o sentences.xlsx
+    """
+    from .report import print_csv, write_table
+    from .tagging import tag as tag_frame
+
+    model = _load(model_path, trust_model)
+    frame, code = _read(inputs, region, text_column, keep_going)
+    tagged = tag_frame(frame, model, explain=explain)
+    if not all_rows:
+        tagged = tagged[tagged["kept"]].reset_index(drop=True)
+    if output:
+        write_table(tagged, output)
+        if not quiet:
+            click.echo(f"wrote {len(tagged)} sentences to {output}", err=True)
+    else:
+        print_csv(tagged)
+    sys.exit(code)
+
+
+def _per_label_table(table, title):
+    lines = [title, f"{'label':<12}{'P':>7}{'R':>7}{'F1':>7}{'n':>6}   {'F1 keywords':>11}"]
+    for row in table.itertuples():
+        kw = f"{row.f1_keywords:>11.3f}" if hasattr(row, "f1_keywords") else ""
+        lines.append(f"{row.label:<12}{row.precision:>7.3f}{row.recall:>7.3f}{row.f1:>7.3f}{row.support:>6}   {kw}")
+    return "\n".join(lines)
+
+
+@main.command()
+@click.argument("corpus", nargs=-1, required=True)
+@click.option("-o", "--output", required=True, type=click.Path(), help="Model file to write, e.g. models/default.joblib.")
+@click.option("--seed", default=0, show_default=True, help="Random seed: the same corpus and seed give the same model.")
+@click.option("--no-cv", is_flag=True, help="Skip the cross-validated report (faster).")
+@run_safely
+def train(corpus, output, seed, no_cv):
+    """Train a ThemeClassifier on labelled CSV/JSONL/Parquet/XLSX files (text, themes, low_carbon).
+
+    Prints a 5-fold cross-validated per-label report and stores it in the model's manifest.
+
+    \b
+    Example:
+      lowcarbon train corpus/train.csv -o models/default.joblib --seed 0
+    """
+    from .model import load_corpus, save_model, train as train_model
+
+    data = load_corpus(corpus, warn=lambda m: click.echo(f"lowcarbon: warning: {m}", err=True))
+    click.echo(f"training on {len(data)} sentences from {len(corpus)} file(s)…", err=True)
+    model, metadata = train_model(data, random_state=seed, cv=not no_cv)
+    save_model(model, output, metadata)
+    if "cross_validation" in metadata:
+        import pandas as pd
+
+        cv = metadata["cross_validation"]
+        click.echo(_per_label_table(pd.DataFrame(cv["per_label"]), "5-fold cross-validation"))
+        s = cv["summary"]
+        click.echo(f"macro-F1 {s['macro_f1']:.3f}  micro-F1 {s['micro_f1']:.3f}  exact match {s['exact_match']:.3f}  low_carbon F1 {s['low_carbon_f1']:.3f}")
+    click.echo(f"wrote {output}")
+
+
+@main.command()
+@click.argument("corpus", nargs=-1, required=True)
+@click.option("--model", "model_path", type=click.Path(), help="Model file (default: models/default.joblib).")
+@click.option("--trust-model", is_flag=True, help="Load a model that has no manifest.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@run_safely
+def evaluate(corpus, model_path, trust_model, as_json):
+    """Score a model on labelled sentences beside a keyword-list baseline on the same rows.
+
+    \b
+    Example:
+      lowcarbon evaluate corpus/test.csv
+    """
+    from .model import evaluate as evaluate_model, load_corpus
+
+    model = _load(model_path, trust_model)
+    data = load_corpus(corpus, drop_duplicates=False)
+    table, summary = evaluate_model(model, data)
+    if as_json:
+        click.echo(json.dumps({"per_label": table.round(4).to_dict(orient="records"), **summary}, ensure_ascii=False, indent=2))
+        return
+    click.echo(_per_label_table(table, f"{len(data)} sentences"))
+    for name in ("model", "keywords"):
+        s = summary[name]
+        click.echo(f"{name:<9} macro-F1 {s['macro_f1']:.3f}  micro-F1 {s['micro_f1']:.3f}  exact match {s['exact_match']:.3f}  low_carbon F1 {s['low_carbon_f1']:.3f}")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,506 @@
+"""Features and model: the ThemeClassifier estimator, the labelled corpus, model files.
+
+ThemeClassifier follows scikit-learn's contract so that clone, Pipeline, GridSearchCV and
+cross_validate work on it: settings in __init__, learning in fit, fitted attributes end in
+an underscore. Text goes through one normaliser (Traditional to Simplified, widths,
+punctuation) before jieba words and character n-grams; each label has a calibrated linear
+model and a decision threshold chosen by cross-validation.
+"""
+from __future__ import annotations
+
+import datetime
+import functools
+import hashlib
+import json
+import os
+import platform
+import re
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.utils.validation import check_is_fitted
+
+from . import THEMES
+from .errors import CorpusError, ModelError
+
+LABELS = THEMES + ("low_carbon",)
+DEFAULT_MODEL = Path(__file__).resolve().parent.parent / "models" / "default.joblib"
+
+# ---------------------------------------------------------------- text normalisation
+_PUNCT = str.maketrans({",": "，", ";": "；", ":": "：", "?": "？", "!": "！", "(": "（", ")": "）"})
+_WIDTH = {c: c - 0xFEE0 for c in list(range(0xFF10, 0xFF1A)) + list(range(0xFF21, 0xFF3B)) + list(range(0xFF41, 0xFF5B))}
+_WIDTH.update({0x3000: 0x20, 0xFF05: ord("%")})
+
+
+@functools.lru_cache(maxsize=1)
+def _t2s():
+    """OpenCC's Traditional-to-Simplified converter and the set of characters it changes."""
+    import opencc
+
+    converter = opencc.OpenCC("t2s")
+    table = Path(opencc.__file__).parent / "dictionary" / "TSCharacters.txt"
+    traditional = set()
+    for line in table.read_text(encoding="utf-8").splitlines():
+        source, _, targets = line.partition("\t")
+        if source and targets and source not in targets.split(" "):
+            traditional.add(source)
+    return converter, frozenset(traditional)
+
+
+def to_simplified(text: str) -> str:
+    """Traditional Chinese to Simplified with OpenCC; text with no Traditional character is returned as is."""
+    converter, traditional = _t2s()
+    if traditional.isdisjoint(text):
+        return text
+    return converter.convert(text)
+
+
+def normalize_for_model(text: str) -> str:
+    """What the classifier reads: Simplified script, ASCII digits/letters, Chinese punctuation."""
+    text = str(text).translate(_WIDTH)
+    if re.search(r"[\u4e00-\u9fff]", text):
+        text = text.translate(_PUNCT)
+    return to_simplified(text)
+
+
+_SKIP_TOKEN = re.compile(r"^[\s\W_]+$")
+_NUMBER = re.compile(r"^\d+(?:\.\d+)?$")
+
+
+@functools.lru_cache(maxsize=200_000)
+def _segment(text: str) -> tuple:
+    from .places import jieba_ready
+
+    jieba = jieba_ready()
+    tokens = []
+    for tok in jieba.lcut(text):
+        if _SKIP_TOKEN.match(tok):
+            continue
+        tokens.append("<NUM>" if _NUMBER.match(tok) else tok)
+    return tuple(tokens)
+
+
+def jieba_tokens(text: str) -> list[str]:
+    """jieba words of a normalised sentence, punctuation dropped and numbers folded (cached)."""
+    return list(_segment(text))
+
+
+def char_text(text: str) -> str:
+    """Digits folded to 0 so that character n-grams generalise across figures."""
+    return re.sub(r"\d", "0", text)
+
+
+# ---------------------------------------------------------------- the estimator
+def _as_label_matrix(y) -> np.ndarray:
+    if isinstance(y, pd.DataFrame):
+        y = y[list(LABELS)].to_numpy()
+    y = np.asarray(y).astype(int)
+    if y.ndim != 2 or y.shape[1] != len(LABELS):
+        raise ValueError(f"y must have {len(LABELS)} columns: {', '.join(LABELS)}")
+    return y
+
+
+def best_threshold(y_true: np.ndarray, proba: np.ndarray, grid=None) -> float:
+    """The probability cut that maximises F1 on out-of-fold predictions (ties: the middle of the best run)."""
+    from sklearn.metrics import f1_score
+
+    grid = np.round(np.arange(0.05, 0.951, 0.01), 2) if grid is None else np.asarray(grid)
+    if y_true.sum() == 0:
+        return 0.5
+    scores = np.array([f1_score(y_true, proba >= t, zero_division=0) for t in grid])
+    best = np.flatnonzero(scores >= scores.max() - 1e-12)
+    return float(grid[best[len(best) // 2]])
+
+
+class ThemeClassifier(ClassifierMixin, BaseEstimator):
+    """Multi-label theme classifier for report sentences.
+
+    y has six columns: energy, buildings, transport, ecology, markets, low_carbon. predict
+    returns 0/1 per column, with low_carbon set whenever a theme is; predict_proba returns
+    calibrated probabilities."""
+
+    def __init__(self, C=0.5, word_ngrams=(1, 2), char_ngrams=(1, 3), min_df=1, calibration_cv=3,
+                 threshold_cv=5, class_weight="balanced", max_features=200_000, random_state=0):
+        self.C = C
+        self.word_ngrams = word_ngrams
+        self.char_ngrams = char_ngrams
+        self.min_df = min_df
+        self.calibration_cv = calibration_cv
+        self.threshold_cv = threshold_cv
+        self.class_weight = class_weight
+        self.max_features = max_features
+        self.random_state = random_state
+
+    # sklearn >= 1.6 reads tags to know y is multi-label
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = True
+        tags.target_tags.single_output = False
+        return tags
+
+    def _features(self):
+        from sklearn.feature_extraction.text import TfidfVectorizer
+        from sklearn.pipeline import FeatureUnion
+
+        words = TfidfVectorizer(tokenizer=jieba_tokens, token_pattern=None, lowercase=False,
+                                ngram_range=tuple(self.word_ngrams), min_df=self.min_df, sublinear_tf=True,
+                                max_features=self.max_features)
+        chars = TfidfVectorizer(analyzer="char", preprocessor=char_text, lowercase=False,
+                                ngram_range=tuple(self.char_ngrams), min_df=self.min_df, sublinear_tf=True,
+                                max_features=self.max_features)
+        return FeatureUnion([("words", words), ("chars", chars)])
+
+    def _heads(self):
+        from sklearn.calibration import CalibratedClassifierCV
+        from sklearn.multiclass import OneVsRestClassifier
+        from sklearn.svm import LinearSVC
+
+        svm = LinearSVC(C=self.C, class_weight=self.class_weight, random_state=self.random_state)
+        return OneVsRestClassifier(CalibratedClassifierCV(svm, method="sigmoid", cv=self.calibration_cv))
+
+    def fit(self, X, y):
+        from sklearn.model_selection import KFold, cross_val_predict
+        from sklearn.pipeline import Pipeline
+
+        texts = [normalize_for_model(x) for x in X]
+        Y = _as_label_matrix(y)
+        if len(texts) != len(Y):
+            raise ValueError("X and y have different lengths")
+        if len(texts) < 2 * self.threshold_cv:
+            raise ValueError(f"need at least {2 * self.threshold_cv} sentences to fit")
+        for j, label in enumerate(LABELS):
+            positives = int(Y[:, j].sum())
+            if positives < self.calibration_cv or len(Y) - positives < self.calibration_cv:
+                raise ValueError(f"label {label!r} has {positives} positive rows; need at least "
+                                 f"{self.calibration_cv} positive and negative rows")
+        folds = KFold(self.threshold_cv, shuffle=True, random_state=self.random_state)
+        oof = cross_val_predict(Pipeline([("features", self._features()), ("heads", self._heads())]),
+                                texts, Y, cv=folds, method="predict_proba")
+        self.thresholds_ = np.array([best_threshold(Y[:, j], oof[:, j]) for j in range(len(LABELS))])
+        self.oof_proba_ = oof
+        self.features_ = self._features().fit(texts)
+        self.heads_ = self._heads().fit(self.features_.transform(texts), Y)
+        self.classes_ = np.array(LABELS)
+        self.n_features_ = len(self.features_.transformer_list[0][1].vocabulary_) + len(
+            self.features_.transformer_list[1][1].vocabulary_)
+        return self
+
+    def predict_proba(self, X) -> np.ndarray:
+        check_is_fitted(self, "heads_")
+        texts = [normalize_for_model(x) for x in X]
+        if not texts:
+            return np.zeros((0, len(LABELS)))
+        return self.heads_.predict_proba(self.features_.transform(texts))
+
+    def decide(self, proba: np.ndarray) -> np.ndarray:
+        """Apply the per-label thresholds; a sentence with a theme is always low_carbon."""
+        check_is_fitted(self, "thresholds_")
+        pred = (proba >= self.thresholds_).astype(int)
+        pred[:, -1] = np.maximum(pred[:, -1], pred[:, :-1].max(axis=1)) if len(pred) else pred[:, -1]
+        return pred
+
+    def predict(self, X) -> np.ndarray:
+        return self.decide(self.predict_proba(X))
+
+    def score(self, X, y, sample_weight=None) -> float:
+        """Macro F1 over the five themes (what GridSearchCV maximises by default)."""
+        from sklearn.metrics import f1_score
+
+        Y = _as_label_matrix(y)
+        return float(f1_score(Y[:, :5], self.predict(X)[:, :5], average="macro", zero_division=0))
+
+    def explain(self, text: str, top: int = 5) -> dict[str, list[str]]:
+        """For each theme the sentence gets, the features that pushed it there most."""
+        check_is_fitted(self, "heads_")
+        vec = self.features_.transform([normalize_for_model(text)])
+        names = self.features_.get_feature_names_out()
+        result = {}
+        for j, label in enumerate(LABELS[:5]):
+            calibrated = self.heads_.estimators_[j]
+            coef = np.mean([c.estimator.coef_.ravel() for c in calibrated.calibrated_classifiers_], axis=0)
+            contrib = vec.multiply(coef).tocsr()
+            idx = contrib.indices[np.argsort(-contrib.data)][:top]
+            words = [names[i].split("__", 1)[1] for i in idx if coef[i] > 0]
+            result[label] = words
+        return result
+
+
+# ---------------------------------------------------------------- keyword baseline
+KEYWORDS = {
+    "energy": "光伏 风电 水电 核电 氢能 储能 特高压 外受电 煤炭清洁高效利用 新型能源体系 新型电力系统 节能降耗 能耗双控 碳排放双控 能效 新能源 可再生能源 清洁能源 节能 抽水蓄能 电网 能源".split(),
+    "buildings": "绿色建筑 超低能耗建筑 近零能耗 公共建筑节能改造 装配式建筑 绿色建材 建筑光伏一体化 光伏建筑一体化 清洁取暖 节能建筑 建筑节能 热泵".split(),
+    "transport": "新能源汽车 充电桩 换电站 公共交通 轨道交通 绿色出行 公转铁 多式联运 岸电 液化天然气动力船 绿色航运 可持续航空燃料 地铁 公交 充电设施 新能源车".split(),
+    "ecology": "空气质量 蓝天 污水 水体 河湖 土壤 固废 垃圾分类 无废城市 森林 绿地 绿道 公园 立体绿化 湿地 生物多样性 生态修复 碳汇 海绵城市 美丽中国 生态文明示范 环境执法 污染防治 生态保护 造林 大气 水质".split(),
+    "markets": "碳市场 碳排放权交易 温室气体自愿减排交易 用能权 绿电交易 绿证 绿色金融 绿色信贷 绿色债券 转型金融 碳排放核算 碳足迹 碳标签 绿色贸易 碳边境调节机制 绿色消费 碳排放权 排污权".split(),
+}
+GREEN_WORDS = "绿色 低碳 碳达峰 碳中和 双碳 环保 生态 节能 减排 循环经济 清洁生产 零碳 降碳 气候".split()
+
+
+class KeywordBaseline:
+    """What people do today: a sentence has a theme when it contains one of the guideline's cue words."""
+
+    def predict(self, X) -> np.ndarray:
+        out = np.zeros((len(X), len(LABELS)), dtype=int)
+        for i, raw in enumerate(X):
+            text = normalize_for_model(raw)
+            for j, theme in enumerate(THEMES):
+                out[i, j] = any(k in text for k in KEYWORDS[theme])
+            out[i, -1] = out[i, :-1].any() or any(k in text for k in GREEN_WORDS)
+        return out
+
+
+# ---------------------------------------------------------------- corpus
+def _parse_bool(value) -> bool | None:
+    text = str(value).strip().lower()
+    if text in ("true", "1", "yes", "y", "t"):
+        return True
+    if text in ("false", "0", "no", "n", "f", ""):
+        return False
+    return None
+
+
+def _rows(label: str, rows) -> str:
+    rows = list(rows)
+    shown = ", ".join(str(r) for r in rows[:8])
+    return f"{label} {shown}{' …' if len(rows) > 8 else ''}"
+
+
+def load_corpus(paths, warn=None, drop_duplicates: bool = True) -> pd.DataFrame:
+    """Read labelled CSV/JSONL/Parquet/XLSX files: text, themes (`a|b` or a list), low_carbon.
+
+    Returns text, themes ('|'-joined, sorted), one 0/1 column per label, and file/row for errors.
+    Raises CorpusError naming the rows for unknown themes, empty text, missing columns,
+    inconsistent low_carbon and conflicting duplicates; for training, exact duplicates are dropped
+    with a warning (for evaluation every row counts: pass drop_duplicates=False)."""
+    from .reading import read_table
+
+    if isinstance(paths, (str, os.PathLike)):
+        paths = [paths]
+    frames = []
+    for path in paths:
+        path = Path(path)
+        if not path.exists():
+            raise CorpusError(f"{path}: no such corpus file; check the path")
+        try:
+            table = read_table(path, str(path), "text")
+        except Exception as exc:
+            raise CorpusError(str(exc)) from None
+        missing = [c for c in ("text", "themes", "low_carbon") if c not in table.columns]
+        if missing:
+            raise CorpusError(f"{path}: missing column(s) {', '.join(missing)}; a corpus needs text, themes, low_carbon")
+        table = table.copy()
+        table["file"] = str(path)
+        table["row"] = np.arange(len(table)) + 2  # the line number in a CSV with a header
+        frames.append(table)
+    if not frames:
+        raise CorpusError("no corpus files given")
+    corpus = pd.concat(frames, ignore_index=True)
+    corpus["text"] = corpus["text"].astype(str).str.strip()
+    where = lambda mask: [f"{Path(f).name}:{r}" for f, r in zip(corpus.loc[mask, "file"], corpus.loc[mask, "row"])]
+
+    empty = corpus["text"] == ""
+    if empty.any():
+        raise CorpusError(_rows("empty text in rows", where(empty)) + "; fill in or delete them")
+
+    def parse_themes(value):
+        if isinstance(value, (list, tuple, np.ndarray)):
+            items = [str(v).strip() for v in value]
+        else:
+            items = [t.strip() for t in re.split(r"[|,;，、\s]+", "" if value is None or value != value else str(value))]
+        return sorted({t for t in items if t})
+
+    theme_lists = corpus["themes"].map(parse_themes)
+    unknown = theme_lists.map(lambda ts: [t for t in ts if t not in THEMES])
+    bad = unknown.map(bool)
+    if bad.any():
+        names = sorted({t for ts in unknown[bad] for t in ts})
+        raise CorpusError(_rows(f"unknown theme(s) {', '.join(names)} in rows", where(bad))
+                          + f"; themes are {', '.join(THEMES)}")
+    low_carbon = corpus["low_carbon"].map(_parse_bool)
+    bad = low_carbon.isna()
+    if bad.any():
+        raise CorpusError(_rows("low_carbon is not true/false in rows", where(bad)))
+    low_carbon = low_carbon.astype(bool)
+    bad = theme_lists.map(bool) & ~low_carbon
+    if bad.any():
+        raise CorpusError(_rows("rows with a theme but low_carbon=false", where(bad))
+                          + "; a sentence with a theme is low_carbon by the guideline")
+    corpus["themes"] = theme_lists.map("|".join)
+    corpus["low_carbon"] = low_carbon
+    for theme in THEMES:
+        corpus[theme] = theme_lists.map(lambda ts, t=theme: int(t in ts))
+    corpus["low_carbon"] = low_carbon.astype(int)
+
+    key = corpus["text"].map(normalize_for_model)
+    labels = corpus["themes"] + "/" + corpus["low_carbon"].astype(str)
+    groups = pd.DataFrame({"key": key, "labels": labels})
+    conflicting = groups.groupby("key")["labels"].transform("nunique") > 1
+    if conflicting.any():
+        raise CorpusError(_rows("the same text with different labels in rows", where(conflicting))
+                          + "; keep one labelling")
+    duplicated = key.duplicated()
+    if drop_duplicates and duplicated.any():
+        message = _rows(f"{int(duplicated.sum())} duplicated row(s) dropped:", where(duplicated))
+        (warn or (lambda m: warnings.warn(m, stacklevel=2)))(message)
+        corpus = corpus[~duplicated].reset_index(drop=True)
+    return corpus
+
+
+def corpus_hash(corpus: pd.DataFrame) -> str:
+    digest = hashlib.sha256()
+    for text, themes, lc in zip(corpus["text"], corpus["themes"], corpus["low_carbon"]):
+        digest.update(f"{text}\t{themes}\t{lc}\n".encode())
+    return digest.hexdigest()
+
+
+# ---------------------------------------------------------------- metrics
+def label_scores(Y_true: np.ndarray, Y_pred: np.ndarray) -> tuple[pd.DataFrame, dict]:
+    """Per-label precision/recall/F1/support and the summary figures."""
+    from sklearn.metrics import f1_score, precision_recall_fscore_support
+
+    p, r, f, s = precision_recall_fscore_support(Y_true, Y_pred, average=None, zero_division=0)
+    table = pd.DataFrame({"label": LABELS, "precision": p, "recall": r, "f1": f, "support": s})
+    summary = {
+        "macro_f1": float(f1_score(Y_true[:, :5], Y_pred[:, :5], average="macro", zero_division=0)),
+        "micro_f1": float(f1_score(Y_true[:, :5], Y_pred[:, :5], average="micro", zero_division=0)),
+        "exact_match": float((Y_true == Y_pred).all(axis=1).mean()) if len(Y_true) else 0.0,
+        "low_carbon_f1": float(f[-1]),
+        "rows": int(len(Y_true)),
+    }
+    return table, summary
+
+
+def evaluate(model, corpus: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
+    """Model and keyword baseline side by side on the same rows."""
+    Y = corpus[list(LABELS)].to_numpy()
+    texts = corpus["text"].tolist()
+    model_table, model_summary = label_scores(Y, model.predict(texts))
+    base_table, base_summary = label_scores(Y, KeywordBaseline().predict(texts))
+    table = model_table.merge(base_table[["label", "precision", "recall", "f1"]], on="label",
+                              suffixes=("", "_keywords"))
+    return table, {"model": model_summary, "keywords": base_summary}
+
+
+def cross_validated_report(corpus: pd.DataFrame, random_state: int = 0, folds: int = 5, **params) -> tuple[pd.DataFrame, dict]:
+    """Out-of-fold scores of a fresh ThemeClassifier on the corpus (what `train` prints)."""
+    from sklearn.model_selection import KFold
+
+    Y = corpus[list(LABELS)].to_numpy()
+    texts = np.array(corpus["text"].tolist(), dtype=object)
+    pred = np.zeros_like(Y)
+    for train_idx, test_idx in KFold(folds, shuffle=True, random_state=random_state).split(texts):
+        model = ThemeClassifier(random_state=random_state, **params).fit(list(texts[train_idx]), Y[train_idx])
+        pred[test_idx] = model.predict(list(texts[test_idx]))
+    return label_scores(Y, pred)
+
+
+# ---------------------------------------------------------------- model files
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def manifest_path(path) -> Path:
+    path = Path(path)
+    return path.with_name(path.stem + ".manifest.json")
+
+
+def versions() -> dict:
+    import importlib.metadata as md
+
+    found = {"python": platform.python_version()}
+    for pkg in ("lowcarbon", "scikit-learn", "jieba", "numpy", "scipy", "pandas", "joblib"):
+        try:
+            found[pkg] = md.version(pkg)
+        except md.PackageNotFoundError:
+            found[pkg] = None
+    return found
+
+
+def save_model(model: ThemeClassifier, path, metadata: dict | None = None) -> dict:
+    """joblib file plus a manifest (hash, versions, labels, metadata) beside it, each written atomically."""
+    import joblib
+
+    from .report import atomic_write
+
+    path = Path(path)
+    atomic_write(path, lambda tmp: joblib.dump(model, tmp, compress=3))
+    manifest = {
+        "file": path.name,
+        "sha256": _sha256(path),
+        "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "versions": versions(),
+        "labels": list(LABELS),
+        "thresholds": dict(zip(LABELS, map(float, model.thresholds_))),
+        "params": {k: (list(v) if isinstance(v, tuple) else v) for k, v in model.get_params().items()},
+        **(metadata or {}),
+    }
+    text = json.dumps(manifest, ensure_ascii=False, indent=2)
+    atomic_write(manifest_path(path), lambda tmp: tmp.write_text(text, encoding="utf-8"))
+    return manifest
+
+
+_WARNED: set = set()
+
+
+def load_model(path=None, trust: bool = False) -> ThemeClassifier:
+    """Load a model after checking its manifest hash; a file without a manifest needs trust=True.
+
+    joblib files are pickles and can run code when loaded: the hash check makes sure the file
+    is the one its manifest describes."""
+    import joblib
+
+    path = Path(path) if path else DEFAULT_MODEL
+    if not path.exists():
+        hint = " (train it with `lowcarbon train corpus/train.csv -o models/default.joblib`)" if path == DEFAULT_MODEL else ""
+        raise ModelError(f"{path}: no such model file{hint}")
+    manifest_file = manifest_path(path)
+    manifest = None
+    if manifest_file.exists():
+        try:
+            manifest = json.loads(manifest_file.read_text(encoding="utf-8"))
+        except (ValueError, OSError):
+            raise ModelError(f"{manifest_file}: unreadable manifest; re-download the model with its manifest") from None
+        if manifest.get("sha256") != _sha256(path):
+            raise ModelError(f"{path}: does not match the SHA-256 in {manifest_file.name}; "
+                             "the file was changed or corrupted: re-download or retrain it")
+    elif not trust:
+        raise ModelError(f"{path}: no manifest ({manifest_file.name}) to check it against; loading a joblib file "
+                         "can run code, so pass --trust-model only if you trust its source")
+    if manifest:
+        saved = (manifest.get("versions") or {}).get("scikit-learn")
+        current = versions().get("scikit-learn")
+        if saved and current and saved != current and (saved, current) not in _WARNED:
+            _WARNED.add((saved, current))
+            warnings.warn(f"{path.name} was trained with scikit-learn {saved}, this is {current}; "
+                          "results may differ slightly: retrain to be sure", stacklevel=2)
+    try:
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message=".*Trying to unpickle estimator.*")
+            model = joblib.load(path)
+    except Exception as exc:
+        raise ModelError(f"{path}: cannot load the model ({type(exc).__name__}); re-download or retrain it") from None
+    if not isinstance(model, ThemeClassifier):
+        raise ModelError(f"{path}: not a lowcarbon ThemeClassifier")
+    model.manifest_ = manifest or {}
+    return model
+
+
+def train(corpus: pd.DataFrame, random_state: int = 0, cv: bool = True, **params) -> tuple[ThemeClassifier, dict]:
+    """Fit on the whole corpus; with cv, also return the cross-validated report for the manifest."""
+    metadata = {"corpus": {"sha256": corpus_hash(corpus), "rows": int(len(corpus)),
+                           "files": sorted(set(map(str, corpus.get("file", pd.Series([], dtype=str)))))},
+                "random_state": random_state}
+    if cv:
+        table, summary = cross_validated_report(corpus, random_state=random_state, **params)
+        metadata["cross_validation"] = {"folds": 5, "summary": summary,
+                                        "per_label": table.round(4).to_dict(orient="records")}
+    model = ThemeClassifier(random_state=random_state, **params)
+    model.fit(corpus["text"].tolist(), corpus[list(LABELS)].to_numpy())
+    return model, metadata
