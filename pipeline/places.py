@@ -37,8 +37,10 @@ CUES = {
     "巴渝": "重庆", "中原": "河南", "赣鄱": "江西", "之江": "浙江", "彩云之南": "云南", "八百里秦川": "陕西",
     "黄浦江": "上海", "浦江": "上海", "钱塘江": "浙江", "珠江三角洲": "广东", "洞庭湖": "湖南", "鄱阳湖": "江西",
     "滇池": "云南", "洱海": "云南", "太湖": "江苏", "巢湖": "安徽", "西湖": "浙江", "千岛湖": "浙江",
-    "大湾区": "广东", "深港": "广东", "粤港澳": "广东", "成渝": "四川", "京津冀": None,
+    "大湾区": "广东", "深港": "广东", "粤港澳": "广东", "成渝": "四川", "长兴岛": "上海", "崇明岛": "上海",
 }
+# Phrases that contain a place name but name no place: matched so that they hide it.
+NOT_PLACES = ["金山银山", "长江口", "京津冀", "新建", "滨江", "滨海", "江口", "河口", "港口", "新区", "新城"]
 # "美丽江苏", "江苏人民", "全省" near a name: a report talks of its own region like this.
 STRONG_PATTERN = "美丽{0}|{0}人民|{0}大地|{0}高质量发展|新时代{0}"
 STRONG_WEIGHT = 3.0
@@ -74,7 +76,7 @@ def _short(name: str) -> str:
 
 NAME_TAGS = {"ns", "nr", "nrt", "nrfg", "nz"}
 # Short county names that are everyday report words whatever jieba's tag says.
-FALSE_FRIENDS = {"新建", "滨江", "滨海", "城区", "郊区", "矿区", "高新", "新区", "新城", "城中", "市中", "开发", "江口", "河口", "港口"}
+FALSE_FRIENDS = {"城区", "郊区", "矿区", "高新", "城中", "市中", "开发"}
 
 
 @functools.lru_cache(maxsize=1)
@@ -120,8 +122,9 @@ def gazetteer() -> dict[str, tuple[dict[str, float], str]]:
         if len(provinces) == 1:  # a name shared by several provinces (朝阳区, 鼓楼区) says nothing
             names[form] = ({next(iter(provinces)): 1.0}, level_of[form])
     for cue, province in CUES.items():
-        if province:
-            names[cue] = ({province: 1.0}, "cue")
+        names[cue] = ({province: 1.0}, "cue")
+    for phrase in NOT_PLACES:
+        names[phrase] = ({}, "not-a-place")
     for short, _ in PROVINCES:
         for pattern in STRONG_PATTERN.split("|"):
             names[pattern.format(short)] = ({short: STRONG_WEIGHT}, "cue")

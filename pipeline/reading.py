@@ -57,7 +57,12 @@ def decode_bytes(data: bytes, name: str) -> tuple[str, str]:
         pass
     from charset_normalizer import from_bytes
 
-    best = from_bytes(data, cp_isolation=CANDIDATE_ENCODINGS).best()
+    matches = list(from_bytes(data, cp_isolation=CANDIDATE_ENCODINGS))
+    # Short texts fit several encodings equally well; a mainland report is far likelier GB
+    # than Big5, so the candidates' order breaks ties.
+    matches.sort(key=lambda m: (round(m.chaos, 2), CANDIDATE_ENCODINGS.index(m.encoding)
+                                if m.encoding in CANDIDATE_ENCODINGS else 99))
+    best = matches[0] if matches else None
     if best is None:
         if b"\x00" in data[:4096]:
             raise ReadError(f"{name}: looks like a binary file, not text; give a .txt/.html/.docx/.pdf/.csv report")

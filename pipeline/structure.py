@@ -72,14 +72,19 @@ def split_spans(text: str) -> list[tuple[int, int]]:
         line = text[pos:line_end]
         protected = _protected_spans(line)
         cuts = []
-        inside = [False] * len(line)
+        span_end = [-1] * len(line)  # for a character inside quotes/brackets, where they close
         for a, b in protected:
             for k in range(a, b):
-                inside[k] = True
+                span_end[k] = b
         i, m = 0, len(line)
         while i < m:
-            if line[i] in TERMINATORS and not inside[i]:
-                j = i + 1
+            ch = line[i]
+            if ch in TERMINATORS:
+                close = span_end[i]
+                if close >= 0 and not all(c in TERMINATORS or c in CLOSERS for c in line[i + 1:close + 1]):
+                    i += 1  # a full stop inside a quotation that goes on: no sentence ends here
+                    continue
+                j = max(i + 1, close + 1)
                 while j < m and (line[j] in TERMINATORS or line[j] in CLOSERS):
                     j += 1
                 cuts.append(j)
