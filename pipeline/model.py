@@ -153,17 +153,35 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
                                 max_features=self.max_features)
         return FeatureUnion([("words", words), ("chars", chars)])
 
-    def _heads(self):
+    def _fit_head(self, X, y):
+        """One label's calibrated linear model; a label too rare to calibrate predicts its prior."""
         from sklearn.calibration import CalibratedClassifierCV
-        from sklearn.multiclass import OneVsRestClassifier
+        from sklearn.dummy import DummyClassifier
         from sklearn.svm import LinearSVC
 
+        rarest = int(min(y.sum(), len(y) - y.sum()))
+        if rarest < 2:
+            return DummyClassifier(strategy="prior").fit(X, y)
         svm = LinearSVC(C=self.C, class_weight=self.class_weight, random_state=self.random_state)
-        return OneVsRestClassifier(CalibratedClassifierCV(svm, method="sigmoid", cv=self.calibration_cv))
+        return CalibratedClassifierCV(svm, method="sigmoid", cv=min(self.calibration_cv, rarest)).fit(X, y)
+
+    def _fit_parts(self, texts, Y):
+        features = self._features().fit(texts)
+        X = features.transform(texts)
+        return features, [self._fit_head(X, Y[:, j]) for j in range(Y.shape[1])]
+
+    @staticmethod
+    def _proba(features, heads, texts) -> np.ndarray:
+        X = features.transform(texts)
+        columns = []
+        for head in heads:
+            p = head.predict_proba(X)
+            classes = list(head.classes_)
+            columns.append(p[:, classes.index(1)] if 1 in classes else np.zeros(X.shape[0]))
+        return np.column_stack(columns)
 
     def fit(self, X, y):
-        from sklearn.model_selection import KFold, cross_val_predict
-        from sklearn.pipeline import Pipeline
+        from sklearn.model_selection import KFold
 
         texts = [normalize_for_model(x) for x in X]
         Y = _as_label_matrix(y)
@@ -171,21 +189,15 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
             raise ValueError("X and y have different lengths")
         if len(texts) < 2 * self.threshold_cv:
             raise ValueError(f"need at least {2 * self.threshold_cv} sentences to fit")
-        for j, label in enumerate(LABELS):
-            positives = int(Y[:, j].sum())
-            if positives < self.calibration_cv or len(Y) - positives < self.calibration_cv:
-                raise ValueError(f"label {label!r} has {positives} positive rows; need at least "
-                                 f"{self.calibration_cv} positive and negative rows")
-        folds = KFold(self.threshold_cv, shuffle=True, random_state=self.random_state)
-        oof = cross_val_predict(Pipeline([("features", self._features()), ("heads", self._heads())]),
-                                texts, Y, cv=folds, method="predict_proba")
+        oof = np.zeros(Y.shape, dtype=float)
+        text_array = np.array(texts, dtype=object)
+        for train_idx, test_idx in KFold(self.threshold_cv, shuffle=True, random_state=self.random_state).split(texts):
+            features, heads = self._fit_parts(list(text_array[train_idx]), Y[train_idx])
+            oof[test_idx] = self._proba(features, heads, list(text_array[test_idx]))
         self.thresholds_ = np.array([best_threshold(Y[:, j], oof[:, j]) for j in range(len(LABELS))])
-        self.oof_proba_ = oof
-        self.features_ = self._features().fit(texts)
-        self.heads_ = self._heads().fit(self.features_.transform(texts), Y)
+        self.features_, self.heads_ = self._fit_parts(texts, Y)
         self.classes_ = np.array(LABELS)
-        self.n_features_ = len(self.features_.transformer_list[0][1].vocabulary_) + len(
-            self.features_.transformer_list[1][1].vocabulary_)
+        self.n_features_ = sum(len(t.vocabulary_) for _, t in self.features_.transformer_list)
         return self
 
     def predict_proba(self, X) -> np.ndarray:
@@ -193,7 +205,7 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
         texts = [normalize_for_model(x) for x in X]
         if not texts:
             return np.zeros((0, len(LABELS)))
-        return self.heads_.predict_proba(self.features_.transform(texts))
+        return self._proba(self.features_, self.heads_, texts)
 
     def decide(self, proba: np.ndarray) -> np.ndarray:
         """Apply the per-label thresholds; a sentence with a theme is always low_carbon."""
@@ -219,7 +231,10 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
         names = self.features_.get_feature_names_out()
         result = {}
         for j, label in enumerate(LABELS[:5]):
-            calibrated = self.heads_.estimators_[j]
+            calibrated = self.heads_[j]
+            if not hasattr(calibrated, "calibrated_classifiers_"):
+                result[label] = []
+                continue
             coef = np.mean([c.estimator.coef_.ravel() for c in calibrated.calibrated_classifiers_], axis=0)
             contrib = vec.multiply(coef).tocsr()
             idx = contrib.indices[np.argsort(-contrib.data)][:top]

@@ -1,0 +1,162 @@
+"""The estimator contract, thresholds, determinism, model files and corpus checks."""
+import json
+import pickle
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.base import clone
+from sklearn.exceptions import NotFittedError
+from sklearn.model_selection import GridSearchCV, KFold, cross_validate
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import FunctionTransformer
+
+from pipeline import ThemeClassifier
+from pipeline.errors import CorpusError, ModelError
+from pipeline.model import (LABELS, KeywordBaseline, best_threshold, load_corpus, load_model, manifest_path,
+                            normalize_for_model, save_model)
+
+from .conftest import TINY, write_corpus
+
+TEXTS = [t for t, _, _ in TINY]
+Y = np.array([[int(th in themes.split("|")) for th in LABELS[:5]] + [int(lc)] for _, themes, lc in TINY])
+SMALL = dict(threshold_cv=3, calibration_cv=2)
+
+
+def test_init_stores_arguments_unchanged_and_clone_round_trips():
+    model = ThemeClassifier(C=0.3, char_ngrams=(2, 3), random_state=7)
+    assert model.get_params()["char_ngrams"] == (2, 3) and model.C == 0.3
+    copy = clone(model)
+    assert copy.get_params() == model.get_params() and copy is not model
+
+
+def test_not_fitted_error_before_fit():
+    with pytest.raises(NotFittedError):
+        ThemeClassifier().predict(["新建公园。"])
+
+
+def test_fit_predict_and_theme_implies_low_carbon():
+    model = ThemeClassifier(**SMALL).fit(TEXTS, Y)
+    assert model.fit(TEXTS, Y) is model
+    pred = model.predict(TEXTS)
+    proba = model.predict_proba(TEXTS)
+    assert pred.shape == proba.shape == (len(TEXTS), 6)
+    assert ((proba >= 0) & (proba <= 1)).all()
+    assert (pred[:, -1] >= pred[:, :5].max(axis=1)).all()
+    assert (pred == Y).mean() > 0.75  # it learns its (tiny) training data
+    assert list(model.classes_) == list(LABELS) and len(model.thresholds_) == 6
+
+
+def test_deterministic_for_a_random_state():
+    a = ThemeClassifier(random_state=3, **SMALL).fit(TEXTS, Y).predict_proba(TEXTS)
+    b = ThemeClassifier(random_state=3, **SMALL).fit(TEXTS, Y).predict_proba(TEXTS)
+    assert np.array_equal(a, b)
+
+
+def test_pickle_round_trip_gives_the_same_predictions():
+    model = ThemeClassifier(**SMALL).fit(TEXTS, Y)
+    again = pickle.loads(pickle.dumps(model))
+    assert np.array_equal(again.predict_proba(TEXTS), model.predict_proba(TEXTS))
+
+
+def test_grid_search_pipeline_and_cross_validate():
+    pipe = Pipeline([("strip", FunctionTransformer(lambda x: [s.strip() for s in x])),
+                     ("clf", ThemeClassifier(**SMALL))])
+    search = GridSearchCV(pipe, {"clf__C": [0.1, 1.0]}, cv=KFold(2, shuffle=True, random_state=0))
+    texts, y = TEXTS + ["同时，" + s for s in TEXTS], np.vstack([Y, Y])  # enough positives per fold
+    search.fit(texts, y)
+    assert search.best_params_["clf__C"] in (0.1, 1.0)
+    scores = cross_validate(ThemeClassifier(**SMALL), texts, y, cv=KFold(2, shuffle=True, random_state=0))
+    assert len(scores["test_score"]) == 2 and all(0 <= s <= 1 for s in scores["test_score"])
+
+
+def test_best_threshold_maximises_f1():
+    y = np.array([0, 0, 0, 1, 1, 1])
+    p = np.array([0.1, 0.2, 0.35, 0.4, 0.8, 0.9])
+    t = best_threshold(y, p)
+    assert 0.35 < t <= 0.4
+    assert best_threshold(np.array([0, 0]), np.array([0.2, 0.9])) == 0.5
+
+
+def test_traditional_chinese_is_read_like_simplified():
+    assert normalize_for_model("推動綠色低碳發展，新建充電樁1萬個") == "推动绿色低碳发展，新建充电桩1万个"
+    model = ThemeClassifier(**SMALL).fit(TEXTS, Y)
+    simplified, traditional = "新建电动汽车公共充电桩1.5万个，建成换电站60座。", "新建電動汽車公共充電樁1.5萬個，建成換電站60座。"
+    assert np.array_equal(model.predict([simplified]), model.predict([traditional]))
+
+
+def test_keyword_baseline():
+    pred = KeywordBaseline().predict(["新增光伏装机。", "地区生产总值增长5%。", "推进绿色发展。"])
+    assert pred[0].tolist() == [1, 0, 0, 0, 0, 1]
+    assert pred[1].tolist() == [0] * 6
+    assert pred[2].tolist() == [0, 0, 0, 0, 0, 1]
+
+
+def test_save_load_round_trip_and_manifest(tmp_path):
+    model = ThemeClassifier(**SMALL).fit(TEXTS, Y)
+    path = tmp_path / "m.joblib"
+    save_model(model, path, {"corpus": {"rows": len(TEXTS)}})
+    manifest = json.loads(manifest_path(path).read_text())
+    assert manifest["labels"] == list(LABELS) and len(manifest["sha256"]) == 64
+    assert manifest["versions"]["scikit-learn"] and manifest["corpus"]["rows"] == len(TEXTS)
+    loaded = load_model(path)
+    assert np.array_equal(loaded.predict_proba(TEXTS), model.predict_proba(TEXTS))
+    assert not list(tmp_path.glob("*.part"))
+
+
+def test_tampered_model_is_refused(tmp_path):
+    model = ThemeClassifier(**SMALL).fit(TEXTS, Y)
+    path = tmp_path / "m.joblib"
+    save_model(model, path)
+    with open(path, "ab") as f:
+        f.write(b"\0")
+    with pytest.raises(ModelError, match="does not match the SHA-256"):
+        load_model(path)
+
+
+def test_model_without_manifest_needs_trust(tmp_path):
+    model = ThemeClassifier(**SMALL).fit(TEXTS, Y)
+    path = tmp_path / "m.joblib"
+    save_model(model, path)
+    manifest_path(path).unlink()
+    with pytest.raises(ModelError, match="no manifest.*--trust-model"):
+        load_model(path)
+    assert load_model(path, trust=True).predict(TEXTS[:2]).shape == (2, 6)
+
+
+def test_sklearn_version_mismatch_warns(tmp_path):
+    model = ThemeClassifier(**SMALL).fit(TEXTS, Y)
+    path = tmp_path / "m.joblib"
+    save_model(model, path)
+    manifest = json.loads(manifest_path(path).read_text())
+    manifest["versions"]["scikit-learn"] = "0.0.1"
+    manifest_path(path).write_text(json.dumps(manifest))
+    with pytest.warns(UserWarning, match="trained with scikit-learn 0.0.1"):
+        load_model(path)
+
+
+@pytest.mark.parametrize("rows,message", [
+    ([("新建公园。", "ecology|climate", "true")], r"unknown theme\(s\) climate in rows bad\.csv:2"),
+    ([("新建公园。", "ecology", "true"), ("  ", "", "false")], r"empty text in rows bad\.csv:3"),
+    ([("新建公园。", "ecology", "true"), ("新建公园。", "", "false")], r"same text with different labels in rows bad\.csv:2, bad\.csv:3"),
+    ([("新建公园。", "ecology", "false")], r"rows with a theme but low_carbon=false bad\.csv:2"),
+    ([("新建公园。", "ecology", "maybe")], r"not true/false in rows bad\.csv:2"),
+])
+def test_bad_corpus_names_the_rows(tmp_path, rows, message):
+    path = write_corpus(tmp_path / "bad.csv", [])
+    pd.DataFrame(rows, columns=["text", "themes", "low_carbon"]).to_csv(path, index=False)
+    with pytest.raises(CorpusError, match=message):
+        load_corpus([path])
+
+
+def test_corpus_missing_columns_and_duplicates(tmp_path):
+    path = tmp_path / "c.csv"
+    pd.DataFrame({"text": ["新建公园。"], "label": ["ecology"]}).to_csv(path, index=False)
+    with pytest.raises(CorpusError, match="missing column\\(s\\) themes, low_carbon"):
+        load_corpus([path])
+    pd.DataFrame({"text": ["新建公园。", "新建公园。", "新建公园"], "themes": ["ecology"] * 3,
+                  "low_carbon": ["true"] * 3}).to_csv(path, index=False)
+    warned = []
+    corpus = load_corpus([path], warn=warned.append)
+    assert len(corpus) == 2 and "1 duplicated row(s) dropped: c.csv:3" in warned[0]
+    assert len(load_corpus([path], drop_duplicates=False)) == 3
