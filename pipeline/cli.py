@@ -82,17 +82,21 @@ def _load(model_path, trust):
 
 
 def _read(inputs, region, text_column, keep_going):
+    """The sentence table of the inputs and the exit code their skipped files call for."""
+    from .errors import ReadError
     from .reading import expand_inputs
     from .structure import read_sentences
 
-    from pathlib import Path
-
-    if len(inputs) == 1 and not Path(inputs[0]).is_dir():  # one file: its error is the error
-        return read_sentences(list(inputs), region=region, text_column=text_column), 0
     skipped: list = []
-    files = expand_inputs(inputs, skipped)
+    files = expand_inputs(inputs, None if len(inputs) == 1 else skipped)
+    if len(files) == 1 and not skipped:  # one file: its error is the error
+        return read_sentences(files, region=region, text_column=text_column), 0
     missing = len(skipped)
-    frame = read_sentences(files, region=region, text_column=text_column, skipped=skipped)
+    try:
+        frame = read_sentences(files, region=region, text_column=text_column, skipped=skipped)
+    except ReadError:
+        _report_skipped(skipped, len(files) + missing, keep_going)
+        raise ReadError(f"{' '.join(inputs)}: none of the {len(files) + missing} input(s) could be read; see the warnings above") from None
     return frame, _report_skipped(skipped, len(files) + missing, keep_going)
 
 

@@ -88,6 +88,45 @@ def jieba_tokens(text: str) -> list[str]:
     return list(_segment(text))
 
 
+# Guideline cue words and close variants, per theme: features the model weighs, not rules.
+# A cue counts the same in a 20- or a 200-character sentence, where tf-idf would dilute it.
+CUES = {
+    "energy": "光伏 风电 风光 水电 核电 氢能 制氢 储能 抽水蓄能 特高压 外受电 外电 绿电 煤电 煤炭清洁高效利用 清洁高效利用 新型能源体系 "
+              "新型电力系统 节能降耗 节能降碳 能耗双控 碳排放双控 能耗 能效 节能 新能源 可再生能源 清洁能源 非化石能源 电网 "
+              "输电 装机 发电 能源 电力 天然气 油气 煤炭 页岩气 地热 生物质 虚拟电厂 源网荷储".split(),
+    "buildings": "绿色建筑 超低能耗 近零能耗 零能耗 建筑节能 节能建筑 公共建筑 装配式 绿色建材 建筑光伏 光伏建筑 清洁取暖 "
+                 "热泵 余热 供暖 取暖 外墙保温 保温 既有建筑 建筑 住宅 农房".split(),
+    "transport": "新能源汽车 新能源车 电动汽车 充电桩 充电站 充电设施 换电 公共交通 公交 轨道交通 地铁 市域铁路 城轨 绿色出行 "
+                 "慢行 公转铁 公转水 多式联运 铁水联运 疏港铁路 岸电 液化天然气动力 LNG 电动船 船舶 航运 航空燃料 氢燃料 "
+                 "重卡 出租车 网约车 物流 交通".split(),
+    "ecology": "空气质量 蓝天 PM2.5 优良天数 大气 污水 水体 水质 河湖 黑臭 断面 土壤 固废 危废 垃圾 无废 森林 造林 绿化 "
+               "绿地 绿道 公园 湿地 生物多样性 生态修复 修复 碳汇 海绵城市 美丽中国 生态文明 环境执法 污染 生态保护 生态环境 "
+               "水土流失 禁渔 人居环境 厕所 排放标准 超低排放 生态".split(),
+    "markets": "碳市场 碳排放权 碳交易 自愿减排 CCER 用能权 排污权 绿电交易 绿证 绿色金融 绿色信贷 绿色贷款 绿色债券 "
+               "绿色保险 转型金融 碳减排支持工具 碳排放核算 核算 碳足迹 碳标签 碳计量 绿色贸易 碳边境 绿色消费 新三样 出口 "
+               "认证 交易 金融 信贷 债券 价格 电价".split(),
+    "low_carbon": "绿色 低碳 碳达峰 碳中和 双碳 环保 减排 降碳 循环经济 清洁生产 零碳 气候 减污 可持续".split(),
+}
+_CUE_AUTOMATON = None
+
+
+def cue_hits(text: str) -> list[str]:
+    """The cue words in a (normalised) sentence, each once, plus one `theme:` marker per theme hit."""
+    global _CUE_AUTOMATON
+    if _CUE_AUTOMATON is None:
+        import ahocorasick
+
+        automaton = ahocorasick.Automaton()
+        for theme, words in CUES.items():
+            for word in words:
+                automaton.add_word(word, word)
+        automaton.make_automaton()
+        _CUE_AUTOMATON = automaton
+    found = {word for _, word in _CUE_AUTOMATON.iter(text)}
+    themes = {f"theme:{t}" for t, words in CUES.items() if found.intersection(words)}
+    return sorted(found | themes)
+
+
 def char_text(text: str) -> str:
     """Digits folded to 0 so that character n-grams generalise across figures."""
     return re.sub(r"\d", "0", text)
@@ -122,9 +161,10 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
     returns 0/1 per column, with low_carbon set whenever a theme is; predict_proba returns
     calibrated probabilities."""
 
-    def __init__(self, C=0.5, word_ngrams=(1, 2), char_ngrams=(1, 3), min_df=1, calibration_cv=3,
+    def __init__(self, C=0.5, word_ngrams=(1, 2), char_ngrams=(1, 3), cue_weight=0.3, min_df=1, calibration_cv=3,
                  threshold_cv=5, class_weight="balanced", max_features=200_000, random_state=0):
         self.C = C
+        self.cue_weight = cue_weight
         self.word_ngrams = word_ngrams
         self.char_ngrams = char_ngrams
         self.min_df = min_df
@@ -151,7 +191,12 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
         chars = TfidfVectorizer(analyzer="char", preprocessor=char_text, lowercase=False,
                                 ngram_range=tuple(self.char_ngrams), min_df=self.min_df, sublinear_tf=True,
                                 max_features=self.max_features)
-        return FeatureUnion([("words", words), ("chars", chars)])
+        parts = [("words", words), ("chars", chars)]
+        if self.cue_weight:
+            from sklearn.feature_extraction.text import CountVectorizer
+
+            parts.append(("cues", CountVectorizer(analyzer=cue_hits, binary=True, lowercase=False)))
+        return FeatureUnion(parts, transformer_weights={"cues": self.cue_weight} if self.cue_weight else None)
 
     def _fit_head(self, X, y):
         """One label's calibrated linear model; a label too rare to calibrate predicts its prior."""

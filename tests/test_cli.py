@@ -1,0 +1,145 @@
+"""The command line through click's CliRunner: outputs, exit codes, one-line errors."""
+import io
+import json
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from pipeline.cli import main
+
+DIGEST = """导言
+本文整理两地报告要点，以供参考。
+
+2023年工作回顾：
+杭州、宁波新增光伏装机200万千瓦，美丽浙江建设取得新进展。
+2024年主要任务：
+新建电动汽车公共充电桩1万个。
+
+全文链接：
+
+江苏
+2024年重点工作：
+地区生产总值增长5%左右。
+免责声明
+本平台内容仅供参考。
+"""
+
+
+@pytest.fixture
+def runner():
+    return CliRunner()
+
+
+def _run(runner, args, **kw):
+    return runner.invoke(main, args, catch_exceptions=False, **kw)
+
+
+def test_train_evaluate_tag_on_a_corpus_the_test_writes(runner, tiny_corpus, tmp_path):
+    model = tmp_path / "m.joblib"
+    result = _run(runner, ["train", str(tiny_corpus), "-o", str(model), "--seed", "1"])
+    assert result.exit_code == 0, result.output
+    assert "5-fold cross-validation" in result.output and "macro-F1" in result.output
+    manifest = json.loads((tmp_path / "m.manifest.json").read_text())
+    assert manifest["cross_validation"]["summary"]["rows"] == 36 and manifest["random_state"] == 1
+
+    result = _run(runner, ["evaluate", str(tiny_corpus), "--model", str(model), "--json"])
+    assert result.exit_code == 0
+    scores = json.loads(result.output)
+    assert {"model", "keywords", "per_label"} <= scores.keys()
+    assert [r["label"] for r in scores["per_label"]] == ["energy", "buildings", "transport", "ecology", "markets", "low_carbon"]
+
+    report = tmp_path / "digest.txt"
+    report.write_text(DIGEST, encoding="gb18030")
+    out = tmp_path / "out.csv"
+    result = _run(runner, ["tag", str(report), "--model", str(model), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert out.read_bytes().startswith(b"\xef\xbb\xbf")  # BOM, so Excel shows Chinese
+    table = pd.read_csv(out, dtype=str, keep_default_na=False)
+    assert list(table.columns[:13]) == ["doc", "block", "region", "region_source", "region_evidence", "section", "year",
+                                         "sent_id", "start", "end", "kind", "kept", "text"]
+    assert {"themes", "low_carbon", "p_energy", "p_low_carbon"} <= set(table.columns)
+    kept = table[table.kept == "true"]
+    assert kept.drop_duplicates("block").region.tolist() == ["浙江", "江苏"]
+    assert (table[table.kept == "false"].themes == "").all()
+    charging = kept[kept.text == "新建电动汽车公共充电桩1万个。"]
+    assert "transport" in charging.themes.item() and charging.section.item() == "plan"
+
+
+@pytest.mark.parametrize("suffix", [".jsonl", ".parquet", ".xlsx"])
+def test_output_formats(runner, tiny_model, tmp_path, suffix):
+    report = tmp_path / "r.txt"
+    report.write_text("2024年主要任务\n新建公园120座。推进光伏发电。\n", encoding="utf-8")
+    out = tmp_path / f"out{suffix}"
+    assert _run(runner, ["tag", str(report), "--model", str(tiny_model), "-o", str(out)]).exit_code == 0
+    frame = {".jsonl": lambda p: pd.read_json(p, lines=True), ".parquet": pd.read_parquet, ".xlsx": pd.read_excel}[suffix](out)
+    assert frame["text"].tolist() == ["2024年主要任务", "新建公园120座。", "推进光伏发电。"]
+
+
+def test_table_input_keeps_rows_columns_and_gold_labels(runner, tiny_model, tmp_path):
+    table = tmp_path / "gold.csv"
+    pd.DataFrame({"id": ["S2", "S1"], "text": ["新建充电桩1万个。推进公交优先。", "导言"], "themes": ["transport", ""],
+                  "low_carbon": ["true", "false"]}).to_csv(table, index=False)
+    result = _run(runner, ["tag", str(table), "--model", str(tiny_model)])
+    assert result.exit_code == 0
+    out = pd.read_csv(io.StringIO(result.output), dtype=str, keep_default_na=False)
+    assert out["text"].tolist() == ["新建充电桩1万个。推进公交优先。", "导言"]  # never re-split
+    assert out["id"].tolist() == ["S2", "S1"]
+    assert out["themes_input"].tolist() == ["transport", ""] and "themes" in out.columns
+
+
+def test_standard_input_and_explain(runner, tiny_model):
+    result = _run(runner, ["tag", "-", "--model", str(tiny_model), "--explain", "--region", "上海"],
+                  input="新增光伏装机120万千瓦。\n".encode("gbk"))
+    assert result.exit_code == 0
+    out = pd.read_csv(io.StringIO(result.output), dtype=str, keep_default_na=False)
+    assert out["region"].tolist() == ["上海"] and out["region_source"].tolist() == ["given"]
+    assert "energy" in out["themes"].item() and out["why"].item().startswith("energy:")
+
+
+@pytest.mark.parametrize("make,message", [
+    (lambda d: d / "missing.txt", "no such file or folder"),
+    (lambda d: ((d / "empty.txt").write_bytes(b""), d / "empty.txt")[1], "the file is empty"),
+    (lambda d: ((d / "bin.txt").write_bytes(bytes(range(256)) * 50), d / "bin.txt")[1], "binary file"),
+    (lambda d: ((d / "emptydir").mkdir(), d / "emptydir")[1], "no readable report files"),
+])
+def test_bad_input_is_one_line_exit_2_and_no_output(runner, tiny_model, tmp_path, make, message):
+    path = make(tmp_path)
+    out = tmp_path / "out.csv"
+    result = runner.invoke(main, ["tag", str(path), "--model", str(tiny_model), "-o", str(out)])
+    assert result.exit_code == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("lowcarbon: error: ") and str(path) in lines[0] and message in lines[0]
+    assert "Traceback" not in result.output and not out.exists()
+    assert not list(tmp_path.glob(".out.csv*"))
+
+
+def test_batch_skips_bad_files_with_summary(runner, tiny_model, tmp_path):
+    folder = tmp_path / "reports"
+    folder.mkdir()
+    (folder / "2024年江苏省政府工作报告.txt").write_text("新建公园。\n", encoding="utf-8")
+    (folder / "broken.txt").write_bytes(b"")
+    out = tmp_path / "out.csv"
+    result = runner.invoke(main, ["tag", str(folder), "--model", str(tiny_model), "-o", str(out)])
+    assert result.exit_code == 1
+    assert "skipped" in result.stderr and "broken.txt" in result.stderr and "read 1 file(s), skipped 1" in result.stderr
+    assert pd.read_csv(out)["region"].tolist() == ["江苏"]
+    result = runner.invoke(main, ["tag", str(folder), "--model", str(tiny_model), "-o", str(out), "--keep-going"])
+    assert result.exit_code == 0
+
+
+def test_bad_corpus_and_bad_model(runner, tmp_path):
+    corpus = tmp_path / "c.csv"
+    corpus.write_text("text,themes,low_carbon\n新建公园。,parks,true\n", encoding="utf-8")
+    result = runner.invoke(main, ["train", str(corpus), "-o", str(tmp_path / "m.joblib")])
+    assert result.exit_code == 2 and "unknown theme(s) parks in rows c.csv:2" in result.stderr
+    assert not (tmp_path / "m.joblib").exists()
+    fake = tmp_path / "fake.joblib"
+    fake.write_bytes(b"not a model")
+    result = runner.invoke(main, ["tag", "-", "--model", str(fake)], input="新建公园。")
+    assert result.exit_code == 2 and "no manifest" in result.stderr and "--trust-model" in result.stderr
+
+
+def test_unknown_output_suffix(runner, tiny_model, tmp_path):
+    result = runner.invoke(main, ["tag", "-", "--model", str(tiny_model), "-o", str(tmp_path / "x.doc")], input="新建公园。")
+    assert result.exit_code == 2 and "unknown output type .doc" in result.stderr
