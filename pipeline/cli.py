@@ -81,7 +81,7 @@ def _load(model_path, trust):
     return load_model(model_path, trust=trust)
 
 
-def _read(inputs, region, text_column, keep_going):
+def _read(inputs, region, text_column, keep_going, quiet=True):
     """The sentence table of the inputs and the exit code their skipped files call for."""
     from .errors import ReadError
     from .reading import expand_inputs
@@ -93,7 +93,7 @@ def _read(inputs, region, text_column, keep_going):
         return read_sentences(files, region=region, text_column=text_column), 0
     missing = len(skipped)
     try:
-        frame = read_sentences(files, region=region, text_column=text_column, skipped=skipped)
+        frame = read_sentences(files, region=region, text_column=text_column, skipped=skipped, progress=not quiet)
     except ReadError:
         _report_skipped(skipped, len(files) + missing, keep_going)
         raise ReadError(f"{' '.join(inputs)}: none of the {len(files) + missing} input(s) could be read; see the warnings above") from None
@@ -127,7 +127,7 @@ def tag(inputs, output, model_path, trust_model, region, text_column, explain, a
     from .tagging import tag as tag_frame
 
     model = _load(model_path, trust_model)
-    frame, code = _read(inputs, region, text_column, keep_going)
+    frame, code = _read(inputs, region, text_column, keep_going, quiet)
     tagged = tag_frame(frame, model, explain=explain)
     if not all_rows:
         tagged = tagged[tagged["kept"]].reset_index(drop=True)
@@ -204,6 +204,44 @@ def evaluate(corpus, model_path, trust_model, as_json):
     for name in ("model", "keywords"):
         s = summary[name]
         click.echo(f"{name:<9} macro-F1 {s['macro_f1']:.3f}  micro-F1 {s['micro_f1']:.3f}  exact match {s['exact_match']:.3f}  low_carbon F1 {s['low_carbon_f1']:.3f}")
+
+
+@main.command()
+@click.argument("inputs", nargs=-1, required=True)
+@click.option("-o", "--output", required=True, type=click.Path(), help="Folder to write the report into.")
+@click.option("--force", is_flag=True, help="Replace the output folder if it exists.")
+@click.option("--model", "model_path", type=click.Path(), help="Model file (default: models/default.joblib).")
+@click.option("--trust-model", is_flag=True, help="Load a model that has no manifest.")
+@click.option("--region", help="The region of every input, instead of headings and inference.")
+@click.option("--text-column", default="text", show_default=True, help="Text column of table inputs.")
+@click.option("--keep-going", is_flag=True, help="Exit 0 even when some files of a batch were skipped.")
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+@run_safely
+def report(inputs, output, force, model_path, trust_model, region, text_column, keep_going, quiet):
+    """Tag reports and write per-region tables, quantified targets, an Excel workbook and an HTML report.
+
+    The folder gets sentences.csv, by_region.csv, by_region_section.csv, by_region_year.csv,
+    targets.csv, report.xlsx and report.html (self-contained: open it with no network).
+
+    \b
+    Example:
+      lowcarbon report corpus/samples/2025-provinces-lowcarbon-digest.txt -o out/
+    """
+    from pathlib import Path
+
+    from .errors import OutputError
+    from .report import build_report
+    from .tagging import tag as tag_frame
+
+    if Path(output).exists() and not force:  # refuse before any work is done
+        raise OutputError(f"{output}: already exists; choose another folder or pass --force to replace it")
+    model = _load(model_path, trust_model)
+    frame, code = _read(inputs, region, text_column, keep_going, quiet)
+    tagged = tag_frame(frame, model)
+    tables = build_report(tagged, output, force=force, model_name=Path(model_path).name if model_path else "default")
+    regions = tables["by_region"]["region"].nunique()
+    click.echo(f"wrote {output}: {len(tagged)} sentences, {regions} region(s), {len(tables['targets'])} targets")
+    sys.exit(code)
 
 
 if __name__ == "__main__":  # pragma: no cover

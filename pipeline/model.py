@@ -548,6 +548,8 @@ def load_model(path=None, trust: bool = False) -> ThemeClassifier:
         raise ModelError(f"{path}: cannot load the model ({type(exc).__name__}); re-download or retrain it") from None
     if not isinstance(model, ThemeClassifier):
         raise ModelError(f"{path}: not a lowcarbon ThemeClassifier")
+    if not isinstance(getattr(model, "heads_", None), list):
+        raise ModelError(f"{path}: made by an older lowcarbon; retrain it with `lowcarbon train`")
     model.manifest_ = manifest or {}
     return model
 

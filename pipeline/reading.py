@@ -241,9 +241,15 @@ def _expand_one(raw: str) -> list[str]:
     return [str(p) for p in found]
 
 
-def iter_sources(paths, text_column: str = "text", skipped: list | None = None):
-    """Yield a Source per input file; with `skipped`, bad files are recorded there and skipped."""
+def iter_sources(paths, text_column: str = "text", skipped: list | None = None, progress: bool = False):
+    """Yield a Source per input file; with `skipped`, bad files are recorded there and skipped.
+
+    With `progress`, a tqdm bar counts files on standard error (only when it is a terminal)."""
     files = expand_inputs(paths, skipped)
+    if progress and len(files) > 1:
+        from tqdm import tqdm
+
+        files = tqdm(files, desc="reading", unit="file", disable=not sys.stderr.isatty(), leave=False)
     for file in files:
         try:
             yield read_path(file, text_column)

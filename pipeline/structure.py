@@ -373,9 +373,10 @@ def source_sentences(source: Source, region: str | None = None, text_column: str
     return document_sentences(source.text, source.name, region, filename)
 
 
-def read_sentences(paths, region: str | None = None, text_column: str = "text", skipped: list | None = None) -> pd.DataFrame:
+def read_sentences(paths, region: str | None = None, text_column: str = "text", skipped: list | None = None,
+                   progress: bool = False) -> pd.DataFrame:
     """Read files, folders, tables or '-' into one sentence table (the first stage of every command)."""
-    frames = [source_sentences(s, region, text_column) for s in iter_sources(paths, text_column, skipped)]
+    frames = [source_sentences(s, region, text_column) for s in iter_sources(paths, text_column, skipped, progress)]
     if not frames:
         raise ReadError(f"{' '.join(map(str, paths))}: nothing could be read; see the warnings above")
     return pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]

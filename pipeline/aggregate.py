@@ -1,0 +1,222 @@
+"""Aggregation: per region, section and year, theme by theme; and the quantified targets.
+
+Every function takes the tagged sentence table and returns a DataFrame in long form
+(one row per region × theme, …), regions in the conventional order, themes in the
+guideline's order, so analysts can pivot, chart or join as they like.
+"""
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+
+from . import THEMES
+from .places import region_sort_key
+
+UNASSIGNED = "(未定)"
+METRIC_COLUMNS = ["sentences", "share_of_region", "share_of_low_carbon", "mean_p"]
+
+
+def _report_rows(tagged: pd.DataFrame) -> pd.DataFrame:
+    rows = tagged[tagged["kept"].astype(bool)] if "kept" in tagged.columns else tagged
+    rows = rows.copy()
+    rows["region"] = rows["region"].fillna(UNASSIGNED).replace("", UNASSIGNED)
+    theme_sets = rows["themes"].fillna("").astype(str).str.split("|")
+    for theme in THEMES:
+        rows[f"has_{theme}"] = theme_sets.map(lambda ts, t=theme: t in ts)
+    rows["low_carbon"] = rows["low_carbon"].astype(bool)
+    return rows
+
+
+def _aggregate(tagged: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    rows = _report_rows(tagged)
+    if rows.empty:
+        return pd.DataFrame(columns=[*keys, "theme", *METRIC_COLUMNS, "kept_sentences", "low_carbon_sentences"])
+    groups = rows.groupby(keys, dropna=False, sort=False)
+    totals = groups.agg(kept_sentences=("text", "size"), low_carbon_sentences=("low_carbon", "sum")).reset_index()
+    parts = []
+    for theme in [*THEMES, "low_carbon"]:
+        flag = "low_carbon" if theme == "low_carbon" else f"has_{theme}"
+        prob = f"p_{theme}"
+        part = groups.agg(sentences=(flag, "sum"), mean_p=(prob, "mean")).reset_index()
+        part.insert(len(keys), "theme", theme)
+        parts.append(part)
+    out = pd.concat(parts, ignore_index=True).merge(totals, on=keys, how="left")
+    out["sentences"] = out["sentences"].astype(int)
+    out["share_of_region"] = out["sentences"] / out["kept_sentences"].where(out["kept_sentences"] > 0)
+    out["share_of_low_carbon"] = (out["sentences"] / out["low_carbon_sentences"].where(out["low_carbon_sentences"] > 0)).fillna(0.0)
+    out["share_of_region"] = out["share_of_region"].fillna(0.0)
+    out["mean_p"] = out["mean_p"].astype(float).round(4)
+    order = {t: i for i, t in enumerate([*THEMES, "low_carbon"])}
+    section_order = {"review": 0, "plan": 1, "other": 2}
+    out = out.sort_values(
+        by=[*keys, "theme"],
+        key=lambda col: col.map(region_sort_key) if col.name == "region"
+        else col.map(order) if col.name == "theme"
+        else col.map(section_order) if col.name == "section" else col,
+        kind="stable",
+    ).reset_index(drop=True)
+    for col in ("share_of_region", "share_of_low_carbon"):
+        out[col] = out[col].round(4)
+    return out[[*keys, "theme", *METRIC_COLUMNS, "kept_sentences", "low_carbon_sentences"]]
+
+
+def aggregate_by_region(tagged: pd.DataFrame) -> pd.DataFrame:
+    """Region × theme: sentence counts, share of the region's kept sentences, share among its
+    low-carbon sentences, mean probability (the `low_carbon` row counts the flag itself)."""
+    return _aggregate(tagged, ["region"])
+
+
+def aggregate_by_region_section(tagged: pd.DataFrame) -> pd.DataFrame:
+    """Region × section (review / plan / other) × theme: last year's work beside this year's plan."""
+    return _aggregate(tagged, ["region", "section"])
+
+
+def aggregate_by_region_year(tagged: pd.DataFrame) -> pd.DataFrame:
+    """Region × year × theme across many documents (the year of the section a sentence is in)."""
+    frame = tagged.copy()
+    frame["year"] = pd.to_numeric(frame["year"], errors="coerce").astype("Int64")
+    return _aggregate(frame, ["region", "year"])
+
+
+# ---------------------------------------------------------------- quantified targets
+_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_SMALL_UNITS = {"十": 10, "百": 100, "千": 1000}
+_BIG_UNITS = {"万": 10_000, "亿": 100_000_000}
+MULTIPLIERS = {"万亿": 1e12, "亿": 1e8, "千万": 1e7, "百万": 1e6, "万": 1e4, "千": 1e3, "百": 1e2}
+
+# unit as written -> (normalised unit, factor)
+UNITS = {
+    "千瓦时": ("kWh", 1), "度": ("kWh", 1), "兆瓦时": ("kWh", 1e3), "千瓦": ("kW", 1), "兆瓦": ("kW", 1e3),
+    "吉瓦": ("kW", 1e6), "瓦": ("kW", 1e-3), "吨标准煤": ("tce", 1), "吨标煤": ("tce", 1), "吨": ("t", 1),
+    "立方米": ("m³", 1), "方": ("m³", 1), "平方公里": ("km²", 1), "平方米": ("m²", 1), "公里": ("km", 1), "千米": ("km", 1),
+    "米": ("m", 1), "公顷": ("ha", 1), "亩": ("亩", 1), "元": ("CNY", 1), "美元": ("USD", 1),
+    "个百分点": ("pp", 1), "%": ("%", 1), "倍": ("倍", 1), "微克/立方米": ("µg/m³", 1),
+    "个": ("个", 1), "座": ("座", 1), "辆": ("辆", 1), "台": ("台", 1), "套": ("套", 1), "家": ("家", 1),
+    "户": ("户", 1), "处": ("处", 1), "条": ("条", 1), "项": ("项", 1), "所": ("所", 1), "艘": ("艘", 1),
+    "根": ("根", 1), "人": ("人", 1), "人次": ("人次", 1), "株": ("株", 1), "棵": ("棵", 1), "片": ("片", 1),
+    "kW": ("kW", 1), "MW": ("kW", 1e3), "GW": ("kW", 1e6), "kWh": ("kWh", 1),
+}
+_UNIT_RE = "|".join(sorted(map(re.escape, UNITS), key=len, reverse=True))
+_MULT_RE = "|".join(sorted(MULTIPLIERS, key=len, reverse=True))
+_CN_NUM = "[零〇一二两三四五六七八九十百千万亿]+"
+QUANTITY_RE = re.compile(
+    rf"(?P<pct>百分之(?P<pctnum>{_CN_NUM}|\d+(?:\.\d+)?))"
+    rf"|(?P<num>\d+(?:,\d{{3}})*(?:\.\d+)?|{_CN_NUM})\s*(?P<mult>{_MULT_RE})?\s*(?P<unit>{_UNIT_RE})"
+)
+CHANGE_WORDS = ["新增", "新创建", "创建", "新建", "建成", "完成", "累计", "达到", "达", "突破", "超过", "提高", "提升", "增长", "增加",
+                "下降", "降低", "减少", "推广", "落实", "实施", "开工建设", "开工", "建设", "投运", "淘汰", "打通",
+                "新开", "保持", "控制在", "力争", "确保", "改造", "以上", "左右", "分别"]
+LEAD_WORDS = ["推动", "推进", "加快", "支持", "打造", "引导", "鼓励", "培育", "发展", "组织", "启动", "全年", "年内",
+              "年均", "其中", "全市", "全省", "全区", "全县", "在", "对", "将", "把", "并", "和", "及", "与", "共", "约"]
+_LEAD_RE = re.compile("^(?:" + "|".join(sorted(map(re.escape, CHANGE_WORDS + LEAD_WORDS), key=len, reverse=True)) + ")")
+_TRAIL_RE = re.compile("(?:" + "|".join(sorted(map(re.escape, CHANGE_WORDS), key=len, reverse=True)) + ")$")
+_CHANGE_RE = re.compile("|".join(sorted(map(re.escape, CHANGE_WORDS), key=len, reverse=True)))
+_CLAUSE_SPLIT = re.compile(r"[，,；;：:。！？!?、（）()“”\s]")
+
+
+def parse_number(text: str) -> float | None:
+    """Arabic or Chinese numerals with 万/亿 multipliers: "94.6万" -> 946000, "一万" -> 10000,
+    "1.2亿" -> 120000000, "百分之五" -> 5, "三千五百" -> 3500. None if it is no number."""
+    text = text.strip().replace(",", "")
+    if not text:
+        return None
+    if text.startswith("百分之"):
+        return parse_number(text[3:])
+    m = re.fullmatch(rf"(\d+(?:\.\d+)?)\s*({_MULT_RE})?", text)
+    if m:
+        return float(m.group(1)) * (MULTIPLIERS[m.group(2)] if m.group(2) else 1)
+    m = re.fullmatch(rf"(\d+(?:\.\d+)?)\s*(.+)", text)
+    if m and re.fullmatch(f"[{''.join(_BIG_UNITS)}{''.join(_SMALL_UNITS)}]+", m.group(2)):
+        return float(m.group(1)) * parse_number("一" + m.group(2))
+    if not re.fullmatch(_CN_NUM, text):
+        return None
+    total, section, digit = 0, 0, None
+    for ch in text:
+        if ch in _DIGITS:
+            digit = _DIGITS[ch]
+        elif ch in _SMALL_UNITS:
+            section += (1 if digit is None else digit) * _SMALL_UNITS[ch]
+            digit = None
+        elif ch in _BIG_UNITS:
+            section += digit or 0
+            total = (total + (section or 1)) * _BIG_UNITS[ch] if ch == "亿" else total + (section or 1) * _BIG_UNITS[ch]
+            section, digit = 0, None
+    return float(total + section + (digit or 0))
+
+
+def _strip_words(text: str) -> tuple[str, list[str]]:
+    """Peel leading verbs (新增, 推动…) and trailing change words (提高, 达到…) off a clause."""
+    changes = []
+    while True:
+        m = _LEAD_RE.match(text) or _TRAIL_RE.search(text)
+        if not m or not m.group(0):
+            return text.strip(), changes
+        if m.group(0) in CHANGE_WORDS:
+            changes.append(m.group(0))
+        text = text[:m.start()] + text[m.end():]
+
+
+def _thing(clause_before: str, clause_after: str) -> tuple[str, str]:
+    """What a quantity counts and the change word that goes with it (新增, 提高, …)."""
+    thing, changes = _strip_words(clause_before)
+    if len(thing) < 2:
+        after, more = _strip_words(clause_after)
+        thing, changes = re.sub(r"^(?:的)+", "", after), changes + more
+    return thing[:30], (changes[0] if changes else "")
+
+
+def quantities(text: str) -> list[dict]:
+    """Every quantity in one sentence with its unit and the thing it counts."""
+    found = []
+    for m in QUANTITY_RE.finditer(text):
+        if m.group("pct"):
+            number_text, mult, unit = m.group("pct"), None, "%"
+            value = parse_number(m.group("pctnum"))
+        else:
+            number_text, mult, unit = m.group("num"), m.group("mult"), m.group("unit")
+            value = parse_number(number_text)
+            if value is not None and mult:
+                value *= MULTIPLIERS[mult]
+        if value is None:
+            continue
+        if not m.group("pct") and re.fullmatch(_CN_NUM, number_text) and unit in ("个", "条", "项", "家", "所", "片", "处", "方", "度", "台", "套"):
+            continue  # 一个, 两条, 三项: counting words, not commitments
+        start, end = m.span()
+        pieces = _CLAUSE_SPLIT.split(text[:start])
+        before = pieces[-1] if pieces else ""
+        after = _CLAUSE_SPLIT.split(text[end:])[0]
+        thing, change = _thing(before, after)
+        if not change:  # 新增森林3.1万亩、绿地1000公顷: the change word leads the whole list
+            head = re.split(r"[，,；;：:。]", text[:start])[-1]
+            change = next(iter(_CHANGE_RE.findall(head)), "")
+        unit_norm, factor = UNITS[unit]
+        found.append({
+            "thing": thing, "change": change, "quantity": text[start:end], "number": number_text + (mult or ""),
+            "value": value, "unit": unit, "unit_norm": unit_norm, "value_norm": value * factor,
+            "start": start, "end": end,
+        })
+    return found
+
+
+TARGET_COLUMNS = ["doc", "region", "section", "year", "sent_id", "themes", "low_carbon", "thing", "change",
+                  "quantity", "number", "value", "unit", "unit_norm", "value_norm", "text"]
+
+
+def extract_targets(tagged: pd.DataFrame, low_carbon_only: bool = True) -> pd.DataFrame:
+    """Quantified commitments and results, one row per quantity, with the sentence's theme, region, section and year."""
+    rows = _report_rows(tagged)
+    if low_carbon_only:
+        rows = rows[rows["low_carbon"]]
+    records = []
+    for row in rows.itertuples(index=False):
+        for q in quantities(str(row.text)):
+            records.append({"doc": row.doc, "region": row.region, "section": row.section, "year": row.year,
+                            "sent_id": row.sent_id, "themes": row.themes, "low_carbon": bool(row.low_carbon),
+                            **{k: q[k] for k in ("thing", "change", "quantity", "number", "value", "unit",
+                                                 "unit_norm", "value_norm")}, "text": row.text})
+    out = pd.DataFrame(records, columns=TARGET_COLUMNS)
+    if not out.empty:
+        out = out.sort_values("region", key=lambda c: c.map(region_sort_key), kind="stable").reset_index(drop=True)
+    return out
