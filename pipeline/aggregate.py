@@ -103,7 +103,7 @@ _MULT_RE = "|".join(sorted(MULTIPLIERS, key=len, reverse=True))
 _CN_NUM = "[零〇一二两三四五六七八九十百千万亿]+"
 QUANTITY_RE = re.compile(
     rf"(?P<pct>百分之(?P<pctnum>{_CN_NUM}|\d+(?:\.\d+)?))"
-    rf"|(?P<num>\d+(?:,\d{{3}})*(?:\.\d+)?|{_CN_NUM})\s*(?P<mult>{_MULT_RE})?\s*(?P<unit>{_UNIT_RE})"
+    rf"|(?P<num>\d+(?:,\d{{3}})*(?:\.\d+)?|{_CN_NUM}?)\s*(?P<mult>{_MULT_RE})?\s*(?P<unit>{_UNIT_RE})"
 )
 CHANGE_WORDS = ["新增", "新创建", "创建", "新建", "建成", "完成", "累计", "达到", "达", "突破", "超过", "提高", "提升", "增长", "增加",
                 "下降", "降低", "减少", "推广", "落实", "实施", "开工建设", "开工", "建设", "投运", "淘汰", "打通",
@@ -159,12 +159,26 @@ def _strip_words(text: str) -> tuple[str, list[str]]:
 
 
 def _thing(clause_before: str, clause_after: str) -> tuple[str, str]:
-    """What a quantity counts and the change word that goes with it (新增, 提高, …)."""
-    thing, changes = _strip_words(clause_before)
+    """What a quantity counts and the change word that goes with it (新增, 提高, …).
+
+    "宁波新增光伏装机|94.6万千瓦" -> 光伏装机, 新增; "可再生能源占比提高|0.5个百分点" -> 可再生能源占比, 提高;
+    "新建|1万个|电动汽车公共充电桩" -> 电动汽车公共充电桩, 新建."""
+    marks = list(_CHANGE_RE.finditer(clause_before))
+    change = ""
+    if marks:
+        last = marks[-1]
+        if last.end() == len(clause_before):  # the change word ends the clause: the thing comes before it
+            change = last.group(0)
+            start = marks[-2].end() if len(marks) > 1 else 0
+            clause_before = clause_before[start:last.start()]
+        else:
+            change = last.group(0)
+            clause_before = clause_before[last.end():]
+    thing, more = _strip_words(clause_before)
     if len(thing) < 2:
-        after, more = _strip_words(clause_after)
-        thing, changes = re.sub(r"^(?:的)+", "", after), changes + more
-    return thing[:30], (changes[0] if changes else "")
+        after, more2 = _strip_words(clause_after)
+        thing, more = re.sub(r"^(?:的)+", "", after), more + more2
+    return thing[:30], change or (more[0] if more else "")
 
 
 def quantities(text: str) -> list[dict]:
