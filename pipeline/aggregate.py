@@ -163,6 +163,7 @@ def _thing(clause_before: str, clause_after: str) -> tuple[str, str]:
 
     "宁波新增光伏装机|94.6万千瓦" -> 光伏装机, 新增; "可再生能源占比提高|0.5个百分点" -> 可再生能源占比, 提高;
     "新建|1万个|电动汽车公共充电桩" -> 电动汽车公共充电桩, 新建."""
+    clause_before = re.sub(r"(?<=[\u4e00-\u9fff])(?:到|至)$", "", clause_before)  # 提高到52%: the 到 is no thing
     marks = list(_CHANGE_RE.finditer(clause_before))
     change = ""
     if marks:

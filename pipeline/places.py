@@ -44,8 +44,6 @@ NOT_PLACES = ["金山银山", "长江口", "京津冀", "新建", "滨江", "滨
 # "美丽江苏", "江苏人民", "全省" near a name: a report talks of its own region like this.
 STRONG_PATTERN = "美丽{0}|{0}人民|{0}大地|{0}高质量发展|新时代{0}"
 STRONG_WEIGHT = 3.0
-SUFFIXES = ("特别行政区", "维吾尔自治区", "壮族自治区", "回族自治区", "自治区", "自治州", "自治县", "地区", "新区",
-            "林区", "特区", "盟", "省", "市", "区", "县", "旗")
 
 
 @functools.lru_cache(maxsize=1)
@@ -67,33 +65,6 @@ def divisions() -> list[dict]:
     return list(csv.DictReader(lines))
 
 
-def _short(name: str) -> str:
-    for suffix in SUFFIXES:
-        if name.endswith(suffix) and len(name) - len(suffix) >= 2:
-            return name[: -len(suffix)]
-    return name
-
-
-NAME_TAGS = {"ns", "nr", "nrt", "nrfg", "nz"}
-# Short county names that are everyday report words whatever jieba's tag says.
-FALSE_FRIENDS = {"城区", "郊区", "矿区", "高新", "城中", "市中", "开发"}
-
-
-@functools.lru_cache(maxsize=1)
-def _common_words() -> set[str]:
-    """Words jieba's dictionary knows as something other than a place (新建 v, 和平 n, 开发 vn).
-
-    A short place name that is also such a word is no evidence of where a text comes from."""
-    jieba = jieba_ready()
-    words = set()
-    with jieba.get_dict_file() as f:
-        for raw in f:
-            parts = raw.decode("utf-8").split()
-            if len(parts) == 3 and 2 <= len(parts[0]) <= 3 and parts[2] not in NAME_TAGS and int(parts[1]) >= 20:
-                words.add(parts[0])
-    return words | FALSE_FRIENDS
-
-
 @functools.lru_cache(maxsize=1)
 def gazetteer() -> dict[str, tuple[dict[str, float], str]]:
     """Map each recognisable name to {province: weight} and its level (province/prefecture/county/cue)."""
@@ -103,15 +74,14 @@ def gazetteer() -> dict[str, tuple[dict[str, float], str]]:
         names[full] = ({short: 1.0}, "province")
     by_name: dict[str, set[str]] = {}
     level_of: dict[str, str] = {}
-    common = _common_words()
     for row in divisions():
         province = SHORT_BY_FULL.get(row["province"])
         name = row["name"]
         if province is None or row["level"] == "province" or name in ("市辖区", "县", "省直辖县级行政区划", "自治区直辖县级行政区划"):
             continue
         forms = {name}
-        short = _short(name)
-        if short != name and short not in common and len(short) >= 2:
+        short = row["short"]  # empty when the short form is an everyday word (see scripts/make_divisions.py)
+        if short:
             forms.add(short)
         for form in forms:
             by_name.setdefault(form, set()).add(province)
@@ -221,7 +191,7 @@ def city_of_name(name: str) -> str | None:
     if not entry or entry[1] != "prefecture":
         return None
     for row in divisions():
-        if row["level"] == "prefecture" and (row["name"] == name or _short(row["name"]) == name):
+        if row["level"] == "prefecture" and name in (row["name"], row["short"]):
             return row["name"]
     return None
 

@@ -257,3 +257,56 @@ def iter_sources(paths, text_column: str = "text", skipped: list | None = None, 
             if skipped is None:
                 raise
             skipped.append((file, str(exc)))
+
+
+def _text_encoding(path: Path) -> str:
+    """The encoding of a large text table, decided from its first megabyte."""
+    with open(path, "rb") as f:
+        head = f.read(1 << 20)
+    if head.startswith(b"\xef\xbb\xbf"):
+        return "utf-8-sig"
+    try:
+        head.decode("utf-8")
+        return "utf-8"
+    except UnicodeDecodeError as exc:
+        if exc.start >= len(head) - 3:  # a character cut at the sample's end
+            return "utf-8"
+    _, encoding = decode_bytes(head, str(path))
+    return encoding
+
+
+def iter_table_chunks(path, text_column: str = "text", chunk_size: int = 20_000):
+    """Rows of a CSV/JSONL/Parquet table, chunk_size at a time, so a huge table never sits in memory."""
+    path = Path(path)
+    name = str(path)
+    suffix = path.suffix.lower()
+    if not path.exists():
+        raise ReadError(f"{name}: no such file or folder; check the path")
+    if path.stat().st_size == 0:
+        raise ReadError(f"{name}: the file is empty; give a file with report text")
+    try:
+        if suffix == ".csv":
+            chunks = pd.read_csv(path, encoding=_text_encoding(path), dtype=str, keep_default_na=False,
+                                 chunksize=chunk_size)
+        elif suffix == ".jsonl":
+            chunks = pd.read_json(path, lines=True, dtype=False, chunksize=chunk_size, encoding=_text_encoding(path))
+        elif suffix == ".parquet":
+            import pyarrow.parquet as pq
+
+            chunks = (batch.to_pandas() for batch in pq.ParquetFile(path).iter_batches(batch_size=chunk_size))
+        else:
+            yield read_table(path, name, text_column)
+            return
+        first = True
+        for chunk in chunks:
+            if first and text_column not in chunk.columns:
+                cols = ", ".join(map(str, chunk.columns[:12]))
+                raise ReadError(f"{name}: no column {text_column!r} (columns: {cols}); name the text column with --text-column")
+            first = False
+            chunk = chunk.reset_index(drop=True)
+            chunk[text_column] = chunk[text_column].fillna("").astype(str)
+            yield chunk
+    except ReadError:
+        raise
+    except Exception as exc:
+        raise ReadError(f"{name}: cannot read the table ({type(exc).__name__}: {str(exc).splitlines()[0][:120] if str(exc) else ''})") from None

@@ -54,22 +54,96 @@ def tag(sentences: pd.DataFrame, model: ThemeClassifier, explain: bool = False) 
     return out
 
 
-def tag_chunks(chunks, model: ThemeClassifier, n_jobs: int = 1, explain: bool = False):
+# ---------------------------------------------------------------- streaming and parallel
+_WORKER_MODELS: dict = {}
+
+
+def _model_in_worker(model_path: str, trust: bool) -> ThemeClassifier:
+    """The model, loaded once per worker process (and jieba with it, on first use)."""
+    if model_path not in _WORKER_MODELS:
+        from .model import load_model
+
+        _WORKER_MODELS[model_path] = load_model(model_path, trust=trust)
+    return _WORKER_MODELS[model_path]
+
+
+def _tag_in_worker(chunk: pd.DataFrame, model_path: str, trust: bool, explain: bool) -> pd.DataFrame:
+    return tag(chunk, _model_in_worker(model_path, trust), explain)
+
+
+def tag_chunks(chunks, model: ThemeClassifier | None = None, n_jobs: int = 1, explain: bool = False,
+               model_path: str | None = None, trust: bool = False):
     """Tag an iterable of sentence tables, yielding tagged tables in the same order.
 
-    With n_jobs > 1 (or -1 for all cores) chunks go to worker processes, each loading jieba
-    and the model once; order and results are those of one process."""
+    With n_jobs > 1 (or -1 for all cores) chunks go to worker processes that each load the
+    model from `model_path` once; order and results are those of one process."""
     if n_jobs in (0, 1, None):
+        model = model or _model_in_worker(str(model_path), trust)
         for chunk in chunks:
             yield tag(chunk, model, explain)
         return
     from joblib import Parallel, delayed
 
-    with Parallel(n_jobs=n_jobs, return_as="generator", batch_size=1, pre_dispatch="2*n_jobs") as parallel:
-        yield from parallel(delayed(tag)(chunk, model, explain) for chunk in chunks)
+    if model_path is None:
+        raise ValueError("parallel tagging needs model_path, so each worker loads the model once")
+    parallel = Parallel(n_jobs=n_jobs, return_as="generator", batch_size=1, pre_dispatch="2*n_jobs")
+    yield from parallel(delayed(_tag_in_worker)(chunk, str(model_path), trust, explain) for chunk in chunks)
+
+
+def split_rows(frame: pd.DataFrame, chunk_size: int):
+    """A sentence table in pieces of at most chunk_size rows (structure is already decided)."""
+    for start in range(0, max(len(frame), 1), chunk_size):
+        piece = frame.iloc[start:start + chunk_size]
+        if len(piece) or start == 0:
+            yield piece
+
+
+def sentence_chunks(inputs, region: str | None = None, text_column: str = "text", chunk_size: int = 20_000,
+                    skipped: list | None = None, progress: bool = False):
+    """Sentence tables for the inputs, chunk by chunk, in input order.
+
+    Tables are read in chunks of rows (CSV, JSONL, Parquet); reports are read whole, given
+    their regions and sections, then cut into chunks, so a chunk boundary never changes them."""
+    from pathlib import Path
+
+    from .reading import TABLE_SUFFIXES, expand_inputs, iter_table_chunks, read_path
+    from .structure import source_sentences, table_sentences
+    from .errors import ReadError
+
+    files = expand_inputs(inputs, skipped)
+    bar = None
+    if progress:
+        import sys
+
+        from tqdm import tqdm
+
+        bar = tqdm(total=len(files), desc="tagging", unit="file", disable=not sys.stderr.isatty(), leave=False)
+    for file in files:
+        try:
+            if file != "-" and Path(file).suffix.lower() in TABLE_SUFFIXES - {".xlsx"}:
+                offset = 0
+                for raw in iter_table_chunks(file, text_column, chunk_size):
+                    frame = table_sentences(raw, file, text_column, region, Path(file).name)
+                    frame["sent_id"] += offset
+                    offset += len(frame)
+                    yield frame
+            else:
+                yield from split_rows(source_sentences(read_path(file, text_column), region, text_column), chunk_size)
+        except ReadError as exc:
+            if skipped is None:
+                raise
+            skipped.append((file, str(exc)))
+        finally:
+            if bar is not None:
+                bar.update(1)
+    if bar is not None:
+        bar.close()
 
 
 def tag_dask(frame, model: ThemeClassifier, explain: bool = False):
-    """Tag a dask DataFrame of sentences partition by partition (needs the [dask] extra)."""
-    meta = tag(frame._meta if hasattr(frame, "_meta") else frame.head(0), model, explain)
+    """Tag a dask DataFrame of sentences partition by partition (needs the [dask] extra).
+
+    Each partition is tagged by `tag`, so results equal one process's; the model is sent to
+    the workers once as part of the task graph."""
+    meta = tag(frame._meta, model, explain)
     return frame.map_partitions(tag, model, explain, meta=meta)
