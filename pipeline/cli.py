@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import json
 import sys
+from pathlib import Path
 import traceback
 import warnings
 
@@ -55,10 +56,13 @@ def run_safely(func):
 
 
 def _report_skipped(skipped, total, keep_going) -> int:
+    """Warn about each skipped file and sum up; the exit code is 1 unless --keep-going."""
     for name, reason in skipped:
         click.echo(f"lowcarbon: warning: skipped {reason}", err=True)
     if skipped:
-        click.echo(f"lowcarbon: read {total - len(skipped)} file(s), skipped {len(skipped)}", err=True)
+        read = f"read {total - len(skipped)} file(s), " if total is not None else ""
+        click.echo(f"lowcarbon: {read}skipped {len(skipped)}: {', '.join(n for n, _ in skipped[:5])}"
+                   f"{' …' if len(skipped) > 5 else ''}", err=True)
         return 0 if keep_going else 1
     return 0
 
@@ -110,33 +114,52 @@ def _read(inputs, region, text_column, keep_going, quiet=True):
 @click.option("--explain", is_flag=True, help="Add a `why` column: the words that drove each theme.")
 @click.option("--all-rows/--report-only", default=True, show_default=True, help="Keep preface, links and disclaimers as rows with kept=false, or drop them.")
 @click.option("--keep-going", is_flag=True, help="Exit 0 even when some files of a batch were skipped.")
-@click.option("--n-jobs", default=1, show_default=True, help="Worker processes (-1: all cores).")
+@click.option("--n-jobs", default=1, show_default=True, help="Worker processes (-1: all cores); results are identical.")
+@click.option("--chunk-size", default=20_000, show_default=True, help="Sentences per chunk: memory stays bounded on huge tables.")
+@click.option("--dask", "dask_address", metavar="local|ADDRESS", help="Tag on a Dask cluster: `local` starts one here, or give a scheduler address like tcp://10.0.0.5:8786 (needs the [dask] extra).")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 @run_safely
-def tag(inputs, output, model_path, trust_model, region, text_column, explain, all_rows, keep_going, n_jobs, quiet):
+def tag(inputs, output, model_path, trust_model, region, text_column, explain, all_rows, keep_going, n_jobs, chunk_size, dask_address, quiet):
     """Split reports into sentences, find regions and sections, and tag themes.
 
     INPUT is a report (.txt .md .html .docx .pdf), a table (.csv .jsonl .parquet .xlsx with a
     text column; rows are kept in order, never re-split), a folder, or - for standard input.
 
     \b
-    Example:
+    Examples:
       lowcarbon tag corpus/samples/2025-provinces-lowcarbon-digest.txt -o sentences.xlsx
+      lowcarbon tag all-sentences.parquet -o tagged.parquet --n-jobs -1
     """
-    from .report import print_csv, write_table
-    from .tagging import tag as tag_frame
+    from .errors import ReadError
+    from .model import DEFAULT_MODEL
+    from .reading import expand_inputs
+    from .report import ChunkWriter
+    from .tagging import sentence_chunks, tag_chunks
 
-    model = _load(model_path, trust_model)
-    frame, code = _read(inputs, region, text_column, keep_going, quiet)
-    tagged = tag_frame(frame, model, explain=explain)
+    model = _load(model_path, trust_model)  # checked here, once, before any work
+    if len(inputs) == 1:  # a lone missing path or empty folder is the error itself
+        inputs = expand_inputs(inputs)
+    batch = len(inputs) > 1
+    skipped: list | None = [] if batch else None
+    chunks = sentence_chunks(inputs, region, text_column, chunk_size, skipped, progress=not quiet)
     if not all_rows:
-        tagged = tagged[tagged["kept"]].reset_index(drop=True)
-    if output:
-        write_table(tagged, output)
-        if not quiet:
-            click.echo(f"wrote {len(tagged)} sentences to {output}", err=True)
+        chunks = (c[c["kept"]].reset_index(drop=True) for c in chunks)
+    if dask_address:
+        from .tagging import dask_tag_chunks
+
+        tagged = dask_tag_chunks(chunks, model, dask_address, explain)
     else:
-        print_csv(tagged)
+        tagged = tag_chunks(chunks, model if n_jobs in (0, 1) else None, n_jobs, explain,
+                            model_path=str(model_path or DEFAULT_MODEL), trust=trust_model)
+    with ChunkWriter(output) as writer:
+        for frame in tagged:
+            writer.write(frame)
+        if batch and writer.rows == 0 and skipped:
+            _report_skipped(skipped, len(skipped), keep_going)
+            raise ReadError(f"{' '.join(inputs)}: nothing could be read; see the warnings above")
+    code = _report_skipped(skipped, None, keep_going) if skipped else 0
+    if output and not quiet:
+        click.echo(f"wrote {writer.rows} sentences to {output}", err=True)
     sys.exit(code)
 
 

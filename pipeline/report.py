@@ -71,6 +71,87 @@ def print_csv(frame: pd.DataFrame, stream=None) -> None:
     _for_text_formats(frame).to_csv(stream or sys.stdout, index=False)
 
 
+class ChunkWriter:
+    """Write a table chunk by chunk to a temporary file, renamed into place on success.
+
+    CSV (UTF-8 with BOM) and JSONL are appended; Parquet goes through one pyarrow writer with
+    the first chunk's schema; XLSX is collected and written at the end (Excel is small).
+    Without a path, CSV goes to standard output."""
+
+    def __init__(self, path=None):
+        self.path = Path(path) if path else None
+        self.suffix = self.path.suffix.lower() if self.path else ".csv"
+        if self.path is not None:
+            if self.suffix not in TABLE_WRITERS:
+                raise OutputError(f"{self.path}: unknown output type {self.suffix or '(none)'}; use .csv, .jsonl, .parquet or .xlsx")
+            if self.path.is_dir():
+                raise OutputError(f"{self.path}: is a folder; give a file name like out.csv")
+        self.rows = 0
+        self._tmp = None
+        self._handle = None
+        self._parquet = None
+        self._schema = None
+        self._frames = []
+
+    def __enter__(self):
+        if self.path is not None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=f".{self.path.name}.", suffix=".part")
+            os.close(fd)
+            umask = os.umask(0)
+            os.umask(umask)
+            os.chmod(tmp, 0o666 & ~umask)
+            self._tmp = Path(tmp)
+        return self
+
+    def write(self, frame: pd.DataFrame) -> None:
+        header = self.rows == 0
+        self.rows += len(frame)
+        if self.path is None:
+            _for_text_formats(frame).to_csv(sys.stdout, index=False, header=header)
+            return
+        if self.suffix == ".csv":
+            if self._handle is None:
+                self._handle = open(self._tmp, "w", encoding="utf-8-sig", newline="")
+            _for_text_formats(frame).to_csv(self._handle, index=False, header=header)
+        elif self.suffix == ".jsonl":
+            if self._handle is None:
+                self._handle = open(self._tmp, "w", encoding="utf-8")
+            text = frame.to_json(orient="records", lines=True, force_ascii=False)
+            self._handle.write(text if text.endswith("\n") or not text else text + "\n")
+        elif self.suffix == ".parquet":
+            import pyarrow as pa
+            import pyarrow.parquet as pq
+
+            if self._parquet is None:
+                self._schema = pa.Schema.from_pandas(frame, preserve_index=False)
+                fields = [pa.field(f.name, pa.int64()) if f.name == "year" and pa.types.is_null(f.type) else f
+                          for f in self._schema]
+                self._schema = pa.schema(fields)
+                self._parquet = pq.ParquetWriter(self._tmp, self._schema)
+            self._parquet.write_table(pa.Table.from_pandas(frame, schema=self._schema, preserve_index=False))
+        else:
+            self._frames.append(frame)
+
+    def __exit__(self, kind, value, traceback):
+        try:
+            if self._handle is not None:
+                self._handle.close()
+            if self._parquet is not None:
+                self._parquet.close()
+            if kind is None and self.path is not None:
+                if self.suffix == ".xlsx":
+                    frame = pd.concat(self._frames, ignore_index=True) if self._frames else pd.DataFrame()
+                    write_table_to(frame, self._tmp, ".xlsx")
+                elif self.rows == 0 and self.suffix in (".parquet",):
+                    write_table_to(pd.DataFrame(), self._tmp, self.suffix)
+                os.replace(self._tmp, self.path)
+        finally:
+            if self._tmp is not None and self._tmp.exists():
+                self._tmp.unlink()
+        return False
+
+
 # ---------------------------------------------------------------- the report folder
 THEME_COLOURS = {"energy": "#e8a33d", "buildings": "#8c6bb1", "transport": "#3b8bc2", "ecology": "#4daf4a",
                  "markets": "#d9534f", "low_carbon": "#7f8c8d"}

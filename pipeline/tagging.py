@@ -147,3 +147,35 @@ def tag_dask(frame, model: ThemeClassifier, explain: bool = False):
     the workers once as part of the task graph."""
     meta = tag(frame._meta, model, explain)
     return frame.map_partitions(tag, model, explain, meta=meta)
+
+
+def dask_tag_chunks(chunks, model: ThemeClassifier, address: str = "local", explain: bool = False, in_flight: int | None = None):
+    """Tag chunks on a Dask cluster ("local" starts a LocalCluster on this machine), in order.
+
+    The model is scattered to every worker once; at most `in_flight` chunks are out at a time,
+    so memory stays bounded however long the input."""
+    from collections import deque
+
+    try:
+        from distributed import Client, LocalCluster
+    except ImportError:
+        from .errors import LowcarbonError
+
+        raise LowcarbonError("--dask needs Dask: pip install -e '.[dask]'") from None
+
+    cluster = LocalCluster(processes=True, dashboard_address=None) if address == "local" else None
+    client = Client(cluster if cluster is not None else address)
+    try:
+        model_future = client.scatter(model, broadcast=True)
+        limit = in_flight or 2 * max(1, sum(client.nthreads().values()))
+        pending = deque()
+        for chunk in chunks:
+            pending.append(client.submit(tag, chunk, model_future, explain, pure=False))
+            if len(pending) >= limit:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
