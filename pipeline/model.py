@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
 from . import THEMES
@@ -71,7 +71,7 @@ _SKIP_TOKEN = re.compile(r"^[\s\W_]+$")
 _NUMBER = re.compile(r"^\d+(?:\.\d+)?$")
 
 
-@functools.lru_cache(maxsize=200_000)
+@functools.lru_cache(maxsize=50_000)
 def _segment(text: str) -> tuple:
     from .places import jieba_ready
 
@@ -133,6 +133,84 @@ def char_text(text: str) -> str:
     return re.sub(r"\d", "0", text)
 
 
+class CharNgramCounter(TransformerMixin, BaseEstimator):
+    """Counts of character n-grams (up to three characters), for a whole batch at once in numpy.
+
+    Each n-gram packs into one 64-bit integer, 21 bits a code point, so counting is a sort and
+    a search instead of a Python dictionary lookup per n-gram: the same features as
+    TfidfVectorizer(analyzer="char") counts, several times faster, and the vocabulary is one
+    array that loads instantly."""
+
+    def __init__(self, ngram_range=(1, 3), min_df=1, max_features=None):
+        self.ngram_range = ngram_range
+        self.min_df = min_df
+        self.max_features = max_features
+
+    @staticmethod
+    def _codes(texts) -> tuple[np.ndarray, np.ndarray]:
+        cleaned = [char_text(t).replace("\x00", " ") for t in texts]
+        codes = np.frombuffer("\x00".join(cleaned).encode("utf-32-le", "surrogatepass"), dtype=np.uint32).astype(np.uint64)
+        lengths = np.fromiter((len(t) + 1 for t in cleaned), dtype=np.int64, count=len(cleaned))
+        docs = np.repeat(np.arange(len(cleaned), dtype=np.int64), lengths)[: len(codes)]
+        return codes, docs
+
+    def _ngram_ids(self, texts) -> tuple[np.ndarray, np.ndarray]:
+        codes, docs = self._codes(texts)
+        low, high = self.ngram_range
+        all_ids, all_docs = [], []
+        for n in range(low, high + 1):
+            if len(codes) < n:
+                continue
+            m = len(codes) - n + 1
+            ids = codes[:m].copy()
+            valid = ids != 0
+            for k in range(1, n):
+                nxt = codes[k:k + m]
+                ids = (ids << np.uint64(21)) | nxt
+                valid &= nxt != 0
+            all_ids.append(ids[valid])
+            all_docs.append(docs[:m][valid])
+        if not all_ids:
+            return np.zeros(0, np.uint64), np.zeros(0, np.int64)
+        return np.concatenate(all_ids), np.concatenate(all_docs)
+
+    def fit(self, X, y=None):
+        ids, docs = self._ngram_ids(list(X))
+        pairs = np.unique(np.stack([ids, docs.astype(np.uint64)]), axis=1) if len(ids) else np.zeros((2, 0), np.uint64)
+        vocab, df = np.unique(pairs[0], return_counts=True)
+        keep = df >= self.min_df
+        vocab, df = vocab[keep], df[keep]
+        if self.max_features and len(vocab) > self.max_features:
+            top = np.sort(np.argsort(-df, kind="stable")[: self.max_features])
+            vocab = vocab[top]
+        self.vocabulary_ids_ = vocab
+        return self
+
+    def transform(self, X):
+        import scipy.sparse as sp
+
+        check_is_fitted(self, "vocabulary_ids_")
+        texts = list(X)
+        ids, docs = self._ngram_ids(texts)
+        cols = np.searchsorted(self.vocabulary_ids_, ids)
+        cols[cols >= len(self.vocabulary_ids_)] = 0
+        found = self.vocabulary_ids_[cols] == ids if len(self.vocabulary_ids_) else np.zeros(len(ids), bool)
+        matrix = sp.csr_matrix((np.ones(int(found.sum()), dtype=np.float64), (docs[found], cols[found])),
+                               shape=(len(texts), len(self.vocabulary_ids_)))
+        matrix.sum_duplicates()
+        return matrix
+
+    def get_feature_names_out(self, input_features=None):
+        names = []
+        for value in self.vocabulary_ids_.tolist():
+            chars = []
+            while value:
+                chars.append(chr(value & 0x1FFFFF))
+                value >>= 21
+            names.append("".join(reversed(chars)))
+        return np.array(names, dtype=object)
+
+
 # ---------------------------------------------------------------- the estimator
 def _as_label_matrix(y) -> np.ndarray:
     if isinstance(y, pd.DataFrame):
@@ -189,9 +267,11 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
         words = TfidfVectorizer(tokenizer=jieba_tokens, token_pattern=None, lowercase=False,
                                 ngram_range=tuple(self.word_ngrams), min_df=self.min_df, sublinear_tf=True,
                                 max_features=self.max_features)
-        chars = TfidfVectorizer(analyzer="char", preprocessor=char_text, lowercase=False,
-                                ngram_range=tuple(self.char_ngrams), min_df=self.min_df, sublinear_tf=True,
-                                max_features=self.max_features)
+        from sklearn.feature_extraction.text import TfidfTransformer
+        from sklearn.pipeline import Pipeline
+
+        chars = Pipeline([("counts", CharNgramCounter(tuple(self.char_ngrams), self.min_df, self.max_features)),
+                          ("tfidf", TfidfTransformer(sublinear_tf=True))])
         parts = [("words", words), ("chars", chars)]
         if self.cue_weight:
             from sklearn.feature_extraction.text import CountVectorizer
@@ -248,7 +328,7 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
         self.thresholds_ = np.array([best_threshold(Y[:, j], oof[:, j]) for j in range(len(LABELS))])
         self.features_, self.heads_ = self._fit_parts(texts, Y)
         self.classes_ = np.array(LABELS)
-        self.n_features_ = sum(len(t.vocabulary_) for _, t in self.features_.transformer_list)
+        self.n_features_ = sum(len(t.get_feature_names_out()) for _, t in self.features_.transformer_list)
         return self
 
     def predict_proba(self, X) -> np.ndarray:
@@ -320,9 +400,9 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
                 continue
             coef = np.mean([c.estimator.coef_.ravel() for c in calibrated.calibrated_classifiers_], axis=0)  # one when ensemble=False
             contrib = vec.multiply(coef).tocsr()
-            idx = contrib.indices[np.argsort(-contrib.data)][:top]
+            idx = contrib.indices[np.argsort(-contrib.data)][: 2 * top]
             words = [names[i].split("__", 1)[1] for i in idx if coef[i] > 0]
-            result[label] = words
+            result[label] = list(dict.fromkeys(words))  # the same n-gram can come from words and characters
         return result
 
 
