@@ -141,7 +141,7 @@ def tag(inputs, output, model_path, trust_model, region, text_column, explain, a
         inputs = expand_inputs(inputs)
     batch = len(inputs) > 1
     skipped: list | None = [] if batch else None
-    chunks = sentence_chunks(inputs, region, text_column, chunk_size, skipped, progress=not quiet)
+    chunks = sentence_chunks(inputs, region, text_column, chunk_size, skipped)
     if not all_rows:
         chunks = (c[c["kept"]].reset_index(drop=True) for c in chunks)
     if dask_address:
@@ -151,9 +151,14 @@ def tag(inputs, output, model_path, trust_model, region, text_column, explain, a
     else:
         tagged = tag_chunks(chunks, model if n_jobs in (0, 1) else None, n_jobs, explain,
                             model_path=str(model_path or DEFAULT_MODEL), trust=trust_model)
+    from tqdm import tqdm
+
+    bar = tqdm(unit=" sentences", disable=quiet or not sys.stderr.isatty(), leave=False, desc="tagging")
     with ChunkWriter(output) as writer:
         for frame in tagged:
             writer.write(frame)
+            bar.update(len(frame))
+        bar.close()
         if batch and writer.rows == 0 and skipped:
             _report_skipped(skipped, len(skipped), keep_going)
             raise ReadError(f"{' '.join(inputs)}: nothing could be read; see the warnings above")

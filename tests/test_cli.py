@@ -143,3 +143,53 @@ def test_bad_corpus_and_bad_model(runner, tmp_path):
 def test_unknown_output_suffix(runner, tiny_model, tmp_path):
     result = runner.invoke(main, ["tag", "-", "--model", str(tiny_model), "-o", str(tmp_path / "x.doc")], input="新建公园。")
     assert result.exit_code == 2 and "unknown output type .doc" in result.stderr
+
+
+def test_interrupt_exits_130_and_keeps_the_old_output(runner, tiny_model, tmp_path, monkeypatch):
+    import pipeline.tagging
+
+    out = tmp_path / "out.csv"
+    out.write_text("old results\n", encoding="utf-8")
+    calls = []
+
+    def interrupted(frame, model, explain=False):
+        calls.append(1)
+        if len(calls) > 1:
+            raise KeyboardInterrupt
+        return original(frame, model, explain)
+
+    original = pipeline.tagging.tag
+    monkeypatch.setattr(pipeline.tagging, "tag", interrupted)
+    report = tmp_path / "r.txt"
+    report.write_text("新建公园。\n" * 30, encoding="utf-8")
+    result = runner.invoke(main, ["tag", str(report), "--model", str(tiny_model), "-o", str(out), "--chunk-size", "5"])
+    assert result.exit_code == 130 and "interrupted" in result.stderr
+    assert out.read_text(encoding="utf-8") == "old results\n"  # neither half-new nor a mix
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.csv", "r.txt"]
+
+
+def test_internal_error_exits_1_and_points_to_debug(runner, tiny_model, tmp_path, monkeypatch):
+    import pipeline.tagging
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("something unexpected")
+
+    monkeypatch.setattr(pipeline.tagging, "tag", broken)
+    result = runner.invoke(main, ["tag", "-", "--model", str(tiny_model)], input="新建公园。")
+    assert result.exit_code == 1
+    assert result.stderr.strip() == ("lowcarbon: internal error: RuntimeError: something unexpected "
+                                     "(run with --debug for the traceback)")
+    result = runner.invoke(main, ["--debug", "tag", "-", "--model", str(tiny_model)], input="新建公园。")
+    assert result.exit_code == 1 and "Traceback" in result.stderr
+
+
+def test_bad_option_is_a_usage_error(runner):
+    result = runner.invoke(main, ["tag", "-", "--n-jobs", "many"])
+    assert result.exit_code == 2 and "Invalid value for '--n-jobs'" in result.stderr
+
+
+def test_help_ends_with_an_example(runner):
+    for command in ("tag", "report", "train", "evaluate"):
+        result = runner.invoke(main, [command, "--help"])
+        assert result.exit_code == 0
+        assert "Example" in result.output and f"lowcarbon {command} " in result.output.split("Example")[-1]
