@@ -172,3 +172,21 @@ def test_seed_blocks_regions_sections():
     assert dropped["region"].isna().all()
     assert {"preface", "link", "linked-title", "source", "disclaimer"} <= set(dropped["kind"])
     assert set(gold[gold.region == ""].text) - {"那么,在2023年,碳中和工作有哪些新的进展呢?在2024年,又将有哪些新的计划安排呢?本文将重点整理北京、天津、上海、江苏的碳中和建设主要任务内容,以供大家参考。"} <= set(dropped.text)
+
+
+def test_folder_of_whole_reports_one_region_per_file_review_and_plan(tmp_path):
+    from pipeline.structure import read_sentences
+
+    plans = {"江苏省": "二、2025年主要任务", "浙江省": "二、2025年工作安排", "内蒙古自治区": "二、2025年经济社会发展总体要求和政策取向"}
+    for province, plan in plans.items():
+        (tmp_path / f"2025年{province}政府工作报告.txt").write_text(
+            f"政府工作报告\n各位代表：现在向大会报告工作。\n一、2024年工作回顾\n新增光伏装机30万千瓦。\n{plan}\n"
+            f"（一）加快绿色转型\n新建充电桩1万个。\n三、加强政府自身建设\n坚持依法行政。\n", encoding="utf-8")
+    frame = read_sentences([tmp_path])
+    assert frame.groupby("doc")["region"].unique().map(list).tolist() == [["内蒙古"], ["江苏"], ["浙江"]]
+    assert set(frame["region_source"]) == {"filename"}
+    review = frame[frame.text == "新增光伏装机30万千瓦。"]
+    plan = frame[frame.text == "新建充电桩1万个。"]
+    assert review[["section", "year"]].values.tolist() == [["review", 2024]] * 3
+    assert plan[["section", "year"]].values.tolist() == [["plan", 2025]] * 3
+    assert (frame[frame.text == "坚持依法行政。"]["section"] == "other").all()
