@@ -61,12 +61,13 @@ def to_simplified(text: str) -> str:
 
 def normalize_for_model(text: str) -> str:
     """What the classifier reads: Simplified script, ASCII digits/letters, Chinese punctuation."""
-    text = str(text).translate(_WIDTH)
+    text = _SURROGATES.sub("\ufffd", str(text).translate(_WIDTH))  # lone surrogates cannot be encoded
     if re.search(r"[\u4e00-\u9fff]", text):
         text = text.translate(_PUNCT)
     return to_simplified(text)
 
 
+_SURROGATES = re.compile("[\ud800-\udfff]")
 _SKIP_TOKEN = re.compile(r"^[\s\W_]+$")
 _NUMBER = re.compile(r"^\d+(?:\.\d+)?$")
 

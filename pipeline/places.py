@@ -116,6 +116,7 @@ def find_places(text: str) -> list[tuple[int, str, dict[str, float], str]]:
     """Every place mention, longest match first at each position, without overlaps."""
     if not text:
         return []
+    text = _SURROGATES.sub("\ufffd", text)  # the C automaton needs encodable text; same length, same offsets
     hits = []
     for end, (name, weights, level) in _automaton().iter(text):
         hits.append((end - len(name) + 1, end + 1, name, weights, level))
@@ -130,13 +131,14 @@ def find_places(text: str) -> list[tuple[int, str, dict[str, float], str]]:
 
 
 LOCAL_LEVELS = ("prefecture", "county", "county-short")
+_SURROGATES = re.compile("[\ud800-\udfff]")
 
 
 def _token_bounds(text: str) -> set[int]:
     """Word boundaries by jieba, so that a place name counts only where it is a word of its own."""
     jieba = jieba_ready()
     bounds = {0}
-    for _, _, end in jieba.tokenize(text):
+    for _, _, end in jieba.tokenize(_SURROGATES.sub("\ufffd", text)):
         bounds.add(end)
     return bounds
 

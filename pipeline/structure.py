@@ -32,6 +32,8 @@ _WIDTH.update({c: c - 0xFEE0 for c in range(0xFF21, 0xFF3B)})
 _WIDTH.update({c: c - 0xFEE0 for c in range(0xFF41, 0xFF5B)})
 _WIDTH.update({0x3000: 0x20, 0x00A0: 0x20, 0x2002: 0x20, 0x2003: 0x20, 0x2009: 0x20, 0xFEFF: 0x20,
                0x200B: 0x20, 0xFF05: ord("%"), 0xFF0E: ord("."), 0x09: 0x20, 0x0B: 0x20, 0x0C: 0x20})
+# A lone surrogate is no text (no decoder makes one; only a program can): U+FFFD, one for one.
+_WIDTH.update({c: 0xFFFD for c in range(0xD800, 0xE000)})
 
 
 def clean_text(text: str) -> str:
@@ -76,12 +78,16 @@ def split_spans(text: str) -> list[tuple[int, int]]:
         for a, b in protected:
             for k in range(a, b):
                 span_end[k] = b
-        i, m = 0, len(line)
+        m = len(line)
+        run_end = [m] * (m + 1)  # first position at or after i that is no terminator or closer
+        for k in range(m - 1, -1, -1):
+            run_end[k] = run_end[k + 1] if (line[k] in TERMINATORS or line[k] in CLOSERS) else k
+        i = 0
         while i < m:
             ch = line[i]
             if ch in TERMINATORS:
                 close = span_end[i]
-                if close >= 0 and not all(c in TERMINATORS or c in CLOSERS for c in line[i + 1:close + 1]):
+                if close >= 0 and run_end[i + 1] <= close:
                     i += 1  # a full stop inside a quotation that goes on: no sentence ends here
                     continue
                 j = max(i + 1, close + 1)

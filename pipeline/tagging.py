@@ -40,7 +40,7 @@ def tag(sentences: pd.DataFrame, model: ThemeClassifier, explain: bool = False) 
     """Add themes, low_carbon and p_* columns; rows that are not report text get no theme."""
     out = sentences.copy()
     kept = out["kept"].to_numpy(bool) if "kept" in out.columns else np.ones(len(out), bool)
-    texts = out.loc[kept, "text"].astype(str).tolist()
+    texts = [str(t) for t in out.loc[kept, "text"].tolist()]  # not astype(str): Arrow strings refuse lone surrogates
     labels = _labels_frame(model, texts, explain)
     out["themes"] = ""
     out["low_carbon"] = False
