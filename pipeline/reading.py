@@ -52,9 +52,13 @@ def decode_bytes(data: bytes, name: str) -> tuple[str, str]:
             except UnicodeDecodeError:
                 break
     try:  # the common case, decided exactly rather than by sampling
-        return data.decode("utf-8"), "utf_8"
+        text = data.decode("utf-8")
     except UnicodeDecodeError:
         pass
+    else:
+        if _binary_looking(text):
+            raise ReadError(f"{name}: looks like a binary file, not text; give a .txt/.html/.docx/.pdf/.csv report")
+        return text, "utf_8"
     from charset_normalizer import from_bytes
 
     matches = list(from_bytes(data, cp_isolation=CANDIDATE_ENCODINGS))
@@ -74,11 +78,14 @@ def decode_bytes(data: bytes, name: str) -> tuple[str, str]:
 
 
 def _binary_looking(text: str) -> bool:
+    """NUL characters, or many control characters in a sample long enough to judge, mean binary."""
     sample = text[:20000]
     if not sample:
         return False
+    if sample.count("\x00") / len(sample) > 0.01:
+        return True
     controls = sum(1 for c in sample if ord(c) < 32 and c not in "\n\r\t\f")
-    return controls / len(sample) > 0.05
+    return len(sample) >= 64 and controls / len(sample) > 0.05
 
 
 def _check_lines(text: str, name: str) -> None:

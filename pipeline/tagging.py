@@ -19,6 +19,9 @@ TAG_COLUMNS = ["themes", "low_carbon", *PROB_COLUMNS]
 def _labels_frame(model: ThemeClassifier, texts: list[str], explain: bool = False) -> pd.DataFrame:
     proba = model.predict_proba(texts) if texts else np.zeros((0, len(LABELS)))
     pred = model.decide(proba) if texts else np.zeros((0, len(LABELS)), dtype=int)
+    blank = np.array([not t.strip() for t in texts], dtype=bool)
+    if blank.any():  # an empty row says nothing, whatever the model's prior
+        proba[blank], pred[blank] = 0.0, 0
     names = np.array(THEMES)
     themes = ["|".join(sorted(names[row[:5].astype(bool)])) for row in pred]
     frame = pd.DataFrame({"themes": themes, "low_carbon": pred[:, -1].astype(bool)})

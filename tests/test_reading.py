@@ -144,3 +144,10 @@ def test_batch_skips_bad_files_and_says_why(tmp_path):
     sources = list(iter_sources([tmp_path, tmp_path / "missing.txt"], skipped=skipped))
     assert [s.name for s in sources] == [str(tmp_path / "good.txt")]
     assert [name.split("/")[-1] for name, _ in skipped] == ["missing.txt", "empty.txt"]
+
+
+def test_nul_bytes_are_binary_even_when_valid_utf8(tmp_path):
+    path = tmp_path / "nul.txt"
+    path.write_bytes(b"\x00" * 100)
+    with pytest.raises(ReadError, match="binary file"):
+        read_path(path)
