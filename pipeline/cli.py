@@ -149,8 +149,7 @@ def tag(inputs, output, model_path, trust_model, region, text_column, explain, a
 
         tagged = dask_tag_chunks(chunks, model, dask_address, explain)
     else:
-        tagged = tag_chunks(chunks, model if n_jobs in (0, 1) else None, n_jobs, explain,
-                            model_path=str(model_path or DEFAULT_MODEL), trust=trust_model)
+        tagged = tag_chunks(chunks, model, n_jobs, explain, model_path=str(model_path or DEFAULT_MODEL), trust=trust_model)
     from tqdm import tqdm
 
     bar = tqdm(unit=" sentences", disable=quiet or not sys.stderr.isatty(), leave=False, desc="tagging")

@@ -85,6 +85,12 @@ def _segment(text: str) -> tuple:
     return tuple(tokens)
 
 
+def warm_up(model) -> None:
+    """Load jieba's dictionary, OpenCC's tables and the cue matcher now, not on the first sentence."""
+    if hasattr(model, "predict_proba"):
+        model.predict_proba(["推动風電光伏建设，新建充电桩。"])
+
+
 def jieba_tokens(text: str) -> list[str]:
     """jieba words of a normalised sentence, punctuation dropped and numbers folded (cached)."""
     return list(_segment(text))

@@ -78,19 +78,38 @@ def tag_chunks(chunks, model: ThemeClassifier | None = None, n_jobs: int = 1, ex
                model_path: str | None = None, trust: bool = False):
     """Tag an iterable of sentence tables, yielding tagged tables in the same order.
 
-    With n_jobs > 1 (or -1 for all cores) chunks go to worker processes that each load the
-    model from `model_path` once; order and results are those of one process."""
+    With n_jobs > 1 (or -1 for all cores) chunks go to joblib worker processes. Where the
+    system can fork, workers start as copies of this process with jieba and the model already
+    loaded (nothing to load again, and memory shared); elsewhere each worker loads the model
+    from `model_path` once. Order and results are those of one process."""
     if n_jobs in (0, 1, None):
         model = model or _model_in_worker(str(model_path), trust)
         for chunk in chunks:
             yield tag(chunk, model, explain)
         return
+    import multiprocessing
+
     from joblib import Parallel, delayed
 
-    if model_path is None:
-        raise ValueError("parallel tagging needs model_path, so each worker loads the model once")
-    parallel = Parallel(n_jobs=n_jobs, return_as="generator", batch_size=1, pre_dispatch="2*n_jobs")
-    yield from parallel(delayed(_tag_in_worker)(chunk, str(model_path), trust, explain) for chunk in chunks)
+    key = str(model_path) if model_path else "<in-memory model>"
+    if model is not None:
+        _WORKER_MODELS[key] = model
+    elif model_path is None:
+        raise ValueError("parallel tagging needs a model or a model_path")
+    if "fork" in multiprocessing.get_all_start_methods() and key in _WORKER_MODELS:
+        from .model import warm_up
+
+        warm_up(_WORKER_MODELS[key])  # jieba's dictionary and lazy tables, loaded before the fork
+        backend = "multiprocessing"
+    else:
+        backend = "loky"
+    from itertools import islice
+
+    with Parallel(n_jobs=n_jobs, backend=backend, batch_size=1) as parallel:  # one pool for every batch
+        workers = parallel.n_jobs if parallel.n_jobs > 0 else multiprocessing.cpu_count()
+        chunks = iter(chunks)
+        while batch := list(islice(chunks, 2 * workers)):  # bounded: a few chunks in memory at a time
+            yield from parallel(delayed(_tag_in_worker)(chunk, key, trust, explain) for chunk in batch)
 
 
 def split_rows(frame: pd.DataFrame, chunk_size: int):
