@@ -89,7 +89,7 @@ MULTIPLIERS = {"万亿": 1e12, "亿": 1e8, "千万": 1e7, "百万": 1e6, "万": 
 # unit as written -> (normalised unit, factor)
 UNITS = {
     "千瓦时": ("kWh", 1), "度": ("kWh", 1), "兆瓦时": ("kWh", 1e3), "千瓦": ("kW", 1), "兆瓦": ("kW", 1e3),
-    "吉瓦": ("kW", 1e6), "瓦": ("kW", 1e-3), "吨标准煤": ("tce", 1), "吨标煤": ("tce", 1), "吨": ("t", 1),
+    "吉瓦": ("kW", 1e6), "吨标准煤": ("tce", 1), "吨标煤": ("tce", 1), "吨": ("t", 1),
     "立方米": ("m³", 1), "方": ("m³", 1), "平方公里": ("km²", 1), "平方米": ("m²", 1), "公里": ("km", 1), "千米": ("km", 1),
     "米": ("m", 1), "公顷": ("ha", 1), "亩": ("亩", 1), "元": ("CNY", 1), "美元": ("USD", 1),
     "个百分点": ("pp", 1), "%": ("%", 1), "倍": ("倍", 1), "微克/立方米": ("µg/m³", 1),
@@ -103,7 +103,8 @@ _MULT_RE = "|".join(sorted(MULTIPLIERS, key=len, reverse=True))
 _CN_NUM = "[零〇一二两三四五六七八九十百千万亿]+"
 QUANTITY_RE = re.compile(
     rf"(?P<pct>百分之(?P<pctnum>{_CN_NUM}|\d+(?:\.\d+)?))"
-    rf"|(?P<num>\d+(?:,\d{{3}})*(?:\.\d+)?|{_CN_NUM}?)\s*(?P<mult>{_MULT_RE})?\s*(?P<unit>{_UNIT_RE})"
+    rf"|(?P<num>\d+(?:,\d{{3}})*(?:\.\d+)?)\s*(?P<mult>{_MULT_RE})?\s*(?P<unit>{_UNIT_RE})"
+    rf"|(?P<cnnum>{_CN_NUM})(?P<cnunit>{_UNIT_RE})"
 )
 CHANGE_WORDS = ["新增", "新创建", "创建", "新建", "建成", "完成", "累计", "达到", "达", "突破", "超过", "提高", "提升", "增长", "增加",
                 "下降", "降低", "减少", "推广", "落实", "实施", "开工建设", "开工", "建设", "投运", "淘汰", "打通",
@@ -113,6 +114,7 @@ LEAD_WORDS = ["推动", "推进", "加快", "支持", "打造", "引导", "鼓�
 _LEAD_RE = re.compile("^(?:" + "|".join(sorted(map(re.escape, CHANGE_WORDS + LEAD_WORDS), key=len, reverse=True)) + ")")
 _TRAIL_RE = re.compile("(?:" + "|".join(sorted(map(re.escape, CHANGE_WORDS), key=len, reverse=True)) + ")$")
 _CHANGE_RE = re.compile("|".join(sorted(map(re.escape, CHANGE_WORDS), key=len, reverse=True)))
+_COUNTERS = ("个", "条", "项", "家", "所", "片", "处", "方", "度", "台", "套", "座", "批")
 _CLAUSE_SPLIT = re.compile(r"[，,；;：:。！？!?、（）()“”\s]")
 
 
@@ -141,7 +143,10 @@ def parse_number(text: str) -> float | None:
             digit = None
         elif ch in _BIG_UNITS:
             section += digit or 0
-            total = (total + (section or 1)) * _BIG_UNITS[ch] if ch == "亿" else total + (section or 1) * _BIG_UNITS[ch]
+            if ch == "亿":  # 两亿三千万: everything so far is counted in 亿
+                total = (total + section) * _BIG_UNITS[ch] if (total or section) else _BIG_UNITS[ch]
+            else:
+                total += (section or 1) * _BIG_UNITS[ch]
             section, digit = 0, None
     return float(total + section + (digit or 0))
 
@@ -189,6 +194,11 @@ def quantities(text: str) -> list[dict]:
         if m.group("pct"):
             number_text, mult, unit = m.group("pct"), None, "%"
             value = parse_number(m.group("pctnum"))
+        elif m.group("cnnum"):  # 三千五百万元, 一万千瓦时: the numeral keeps its own 万/千, parse_number reads them
+            number_text, mult, unit = m.group("cnnum"), None, m.group("cnunit")
+            value = parse_number(number_text)
+            if value is not None and number_text in ("一", "两", "二", "三", "几") and unit in _COUNTERS:
+                continue  # 一个, 两条, 三项: counting words, not commitments
         else:
             number_text, mult, unit = m.group("num"), m.group("mult"), m.group("unit")
             value = parse_number(number_text)
@@ -196,8 +206,6 @@ def quantities(text: str) -> list[dict]:
                 value *= MULTIPLIERS[mult]
         if value is None:
             continue
-        if not m.group("pct") and re.fullmatch(_CN_NUM, number_text) and unit in ("个", "条", "项", "家", "所", "片", "处", "方", "度", "台", "套"):
-            continue  # 一个, 两条, 三项: counting words, not commitments
         start, end = m.span()
         pieces = _CLAUSE_SPLIT.split(text[:start])
         before = pieces[-1] if pieces else ""

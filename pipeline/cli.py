@@ -39,6 +39,9 @@ def run_safely(func):
         except BrokenPipeError:  # `lowcarbon tag x.txt | head`: the reader has gone, that is fine
             sys.stderr.close()
             ctx.exit(0)
+        except (PermissionError, IsADirectoryError, NotADirectoryError) as exc:  # an output we may not write
+            click.echo(f"lowcarbon: error: {exc.filename or ''}: {exc.strerror}; choose another output path", err=True)
+            ctx.exit(2)
         except KeyboardInterrupt:
             click.echo("lowcarbon: interrupted; no output was written", err=True)
             ctx.exit(130)
@@ -115,7 +118,7 @@ def _read(inputs, region, text_column, keep_going, quiet=True):
 @click.option("--all-rows/--report-only", default=True, show_default=True, help="Keep preface, links and disclaimers as rows with kept=false, or drop them.")
 @click.option("--keep-going", is_flag=True, help="Exit 0 even when some files of a batch were skipped.")
 @click.option("--n-jobs", default=1, show_default=True, help="Worker processes (-1: all cores); results are identical.")
-@click.option("--chunk-size", default=20_000, show_default=True, help="Sentences per chunk: memory stays bounded on huge tables.")
+@click.option("--chunk-size", default=20_000, show_default=True, type=click.IntRange(min=1), help="Sentences per chunk: memory stays bounded on huge tables.")
 @click.option("--dask", "dask_address", metavar="local|ADDRESS", help="Tag on a Dask cluster: `local` starts one here, or give a scheduler address like tcp://10.0.0.5:8786 (needs the [dask] extra).")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 @run_safely

@@ -351,6 +351,7 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
 
     def __getstate__(self):
         state = dict(super().__getstate__())  # a copy: object.__getstate__ may hand back __dict__ itself
+        state.pop("_feature_names", None)  # a cache for explain()
         features = state.get("features_")
         if features is None:
             return state
@@ -398,7 +399,9 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
         """For each theme the sentence gets, the features that pushed it there most."""
         check_is_fitted(self, "heads_")
         vec = self.features_.transform([normalize_for_model(text)])
-        names = self.features_.get_feature_names_out()
+        names = self.__dict__.get("_feature_names")
+        if names is None:  # built once: 150,000+ names
+            names = self.__dict__["_feature_names"] = self.features_.get_feature_names_out()
         result = {}
         for j, label in enumerate(LABELS[:5]):
             calibrated = self.heads_[j]
@@ -652,6 +655,8 @@ def load_model(path=None, trust: bool = False) -> ThemeClassifier:
             manifest = json.loads(manifest_file.read_text(encoding="utf-8"))
         except (ValueError, OSError):
             raise ModelError(f"{manifest_file}: unreadable manifest; re-download the model with its manifest") from None
+        if not isinstance(manifest, dict):
+            raise ModelError(f"{manifest_file}: not a model manifest; re-download the model with its manifest")
         if manifest.get("sha256") != _sha256(path):
             raise ModelError(f"{path}: does not match the SHA-256 in {manifest_file.name}; "
                              "the file was changed or corrupted: re-download or retrain it")
@@ -681,6 +686,10 @@ def load_model(path=None, trust: bool = False) -> ThemeClassifier:
 
 def train(corpus: pd.DataFrame, random_state: int = 0, cv: bool = True, **params) -> tuple[ThemeClassifier, dict]:
     """Fit on the whole corpus; with cv, also return the cross-validated report for the manifest."""
+    needed = 2 * max(params.get("threshold_cv", 5), 5 if cv else 1)
+    if len(corpus) < needed:
+        raise CorpusError(f"{', '.join(sorted(set(map(str, corpus.get('file', [])))) or ['corpus'])}: only {len(corpus)} "
+                          f"sentences; training needs at least {needed}")
     metadata = {"corpus": {"sha256": corpus_hash(corpus), "rows": int(len(corpus)),
                            "files": sorted(set(map(str, corpus.get("file", pd.Series([], dtype=str)))))},
                 "random_state": random_state}

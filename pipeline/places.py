@@ -198,17 +198,23 @@ def city_of_name(name: str) -> str | None:
     return None
 
 
-_FILENAME_RE = re.compile(r"(?:(19|20)\d\d)年?(?P<rest>.*?)(?:人民)?政府工作报告")
+_FILENAME_RE = re.compile(r"^(?:(?:19|20)\d\d\s*年?)?(?P<rest>.*?)(?:人民)?政府工作报告")
 
 
 def region_from_filename(filename: str) -> tuple[str | None, int | None]:
-    """`2024年江苏省政府工作报告.txt` -> ("江苏", 2024); names a city's province the same way."""
+    """`2024年江苏省政府工作报告.txt` -> ("江苏", 2024); names a city's province the same way.
+
+    Only a file named as a work report counts: `北京天津上海江苏碳中和任务.txt` is a digest of
+    several regions and names none of them for all its blocks."""
     stem = re.sub(r"\.[A-Za-z0-9]+$", "", filename.rsplit("/", 1)[-1])
     year = None
     m = re.search(r"(19|20)\d\d", stem)
     if m:
         year = int(m.group(0))
-    for start, name, weights, level in find_places(stem):
+    named = _FILENAME_RE.search(stem)
+    if not named:
+        return None, year
+    for start, name, weights, level in find_places(named.group("rest")):
         if level in ("province", "prefecture"):
             return next(iter(weights)), year
     return None, year

@@ -92,6 +92,8 @@ class ChunkWriter:
         self._parquet = None
         self._schema = None
         self._frames = []
+        self._columns = None
+        self._warned = False
 
     def __enter__(self):
         if self.path is not None:
@@ -105,7 +107,18 @@ class ChunkWriter:
         return self
 
     def write(self, frame: pd.DataFrame) -> None:
-        header = self.rows == 0
+        header = self.rows == 0 and self._columns is None
+        if self._columns is None:
+            self._columns = list(frame.columns)
+        elif list(frame.columns) != self._columns:  # inputs with other extra columns: one table, one header
+            extra = [c for c in frame.columns if c not in self._columns]
+            if extra and not self._warned:
+                import warnings
+
+                warnings.warn(f"columns {', '.join(map(str, extra))} of a later input are not in the first input's "
+                              "table and are left out; tag such inputs separately to keep them", stacklevel=2)
+                self._warned = True
+            frame = frame.reindex(columns=self._columns)
         self.rows += len(frame)
         if self.path is None:
             _for_text_formats(frame).to_csv(sys.stdout, index=False, header=header)
@@ -125,7 +138,8 @@ class ChunkWriter:
 
             if self._parquet is None:
                 self._schema = pa.Schema.from_pandas(frame, preserve_index=False)
-                fields = [pa.field(f.name, pa.int64()) if f.name == "year" and pa.types.is_null(f.type) else f
+                # a first chunk with no region (or no year) types the column as null: say what it will hold
+                fields = [pa.field(f.name, pa.int64() if f.name == "year" else pa.string()) if pa.types.is_null(f.type) else f
                           for f in self._schema]
                 self._schema = pa.schema(fields)
                 self._parquet = pq.ParquetWriter(self._tmp, self._schema)
@@ -203,7 +217,7 @@ def _review_plan_svg(by_section: pd.DataFrame) -> str:
                 counts = [int(part[(part.section == section) & (part.theme == t)]["sentences"].sum()) for t in THEMES]
                 ax.bar([i + (k - 0.5) * width for i in range(len(THEMES))], counts, width, alpha=alpha,
                        color=[THEME_COLOURS[t] for t in THEMES], label=label, edgecolor="#333" if k else "none")
-            ax.set_title(region, fontsize=12)
+            ax.set_title(str(region), fontsize=12)
             ax.set_xticks(range(len(THEMES)), [THEME_NAMES[t].split()[0] for t in THEMES], fontsize=9)
             ax.spines[["top", "right"]].set_visible(False)
         axes[0][0].set_ylabel("句数 sentences")
@@ -218,6 +232,8 @@ def _review_plan_svg(by_section: pd.DataFrame) -> str:
 
 
 def _heatmap_html(by_region: pd.DataFrame) -> str:
+    import html
+
     from . import THEMES
 
     table = by_region[by_region["theme"].isin(THEMES)].pivot(index="region", columns="theme", values="share_of_region")
@@ -235,7 +251,7 @@ def _heatmap_html(by_region: pd.DataFrame) -> str:
             ink = "#fff" if alpha > 0.55 else "#111"
             cells.append(f'<td style="background:{colour};color:{ink}" title="{int(counts.loc[region, t])} 句">'
                          f"{share:.0%}<small> ({int(counts.loc[region, t])})</small></td>")
-        rows.append(f"<tr><th>{region}</th>{''.join(cells)}</tr>")
+        rows.append(f"<tr><th>{html.escape(str(region))}</th>{''.join(cells)}</tr>")
     return f'<table class="heat"><thead><tr><th>地区 region</th>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
 
 
@@ -338,6 +354,8 @@ def build_report(tagged: pd.DataFrame, out_dir, force: bool = False, model_name:
         raise OutputError(f"{out_dir}: already exists; choose another folder or pass --force to replace it")
     if out_dir.exists() and not out_dir.is_dir():
         raise OutputError(f"{out_dir}: is a file, not a folder")
+    if out_dir.exists() and any(out_dir.iterdir()) and not (out_dir / "report.html").exists():
+        raise OutputError(f"{out_dir}: is not an earlier report folder (no report.html); --force only replaces those")
     tables = {
         "sentences": tagged,
         "by_region": aggregate_by_region(tagged),
@@ -359,7 +377,11 @@ def build_report(tagged: pd.DataFrame, out_dir, force: bool = False, model_name:
         if out_dir.exists():
             old = out_dir.with_name(f".{out_dir.name}.old-{os.getpid()}")
             os.replace(out_dir, old)
-            os.replace(tmp, out_dir)
+            try:
+                os.replace(tmp, out_dir)
+            except BaseException:
+                os.replace(old, out_dir)  # put the earlier report back
+                raise
             shutil.rmtree(old, ignore_errors=True)
         else:
             os.replace(tmp, out_dir)

@@ -139,7 +139,7 @@ LINK_RE = re.compile(r"^(?:全文链接|原文链接|阅读全文|相关链接|�
 LINKED_TITLE_RE = re.compile(r"^《[^》]{2,80}》\s*(?:[（(][^）)]{0,12}[）)])?$")
 SOURCE_RE = re.compile(r"^(?:来源|来源于|信息来源|文章来源|稿件来源|内容来源|编辑|责任编辑|审核|校对|作者|撰文|排版|图片来源)\s*[:：|丨]")
 DISCLAIMER_RE = re.compile(r"^(?:免责声明|版权声明|声明[:：]|特别声明)")
-PROMO_RE = re.compile(r"点击阅读原文|阅读原文|扫码|二维码|长按识别|长按关注|关注我们|关注公众号|点个赞|点赞|在看|分享给|往期推荐|推荐阅读|欢迎关注|星标")
+PROMO_RE = re.compile(r"点击阅读原文|阅读原文|扫码|二维码|长按识别|长按关注|关注我们|关注公众号|点个赞|点赞|点在看|分享给|往期推荐|推荐阅读|欢迎关注|设为星标")
 URL_RE = re.compile(r"^(?:https?://|www\.)\S+$")
 ARTICLE_RE = re.compile(r"本文|编者按|编者|导言|导读|小编|整理|以供|供大家|参考|转载|记者|摘编|划重点|一起来看|速览|盘点|各地")
 REGION_HEADING_RE = re.compile(r"^(?:(?:19|20)\d{2}年)?(?P<name>[\u4e00-\u9fff]{2,12}?)(?:人民政府|政府)?(?:(?:19|20)\d{2}年)?(?:政府)?(?:工作报告)?(?:[（(]全文[）)])?$")
@@ -358,11 +358,15 @@ def table_sentences(table: pd.DataFrame, doc: str, text_column: str = "text", re
         "doc": doc, "block": 0, "sent_id": range(len(out)), "start": 0,
         "end": texts.str.len().to_numpy(), "kind": "sentence", "kept": True, "text": texts.to_numpy(),
     })
+    own_region = out.pop("region") if "region" in out.columns else None
     if region:
         frame["region"], frame["region_source"] = region, "given"
-    elif "region" in out.columns:
-        frame["region"] = out.pop("region").replace("", None).to_numpy()
-        frame["region_source"] = ["table" if r else "none" for r in frame["region"]]
+        if own_region is not None:
+            out["region_input"] = own_region.to_numpy()  # kept, but --region decides
+    elif own_region is not None:
+        values = own_region.fillna("").astype(object).to_numpy()
+        frame["region"] = [v if v else None for v in values]
+        frame["region_source"] = ["table" if v else "none" for v in values]
     else:
         frame["region"], frame["region_source"] = file_region, "filename" if file_region else "none"
     frame["region_evidence"] = ""

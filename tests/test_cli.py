@@ -193,3 +193,13 @@ def test_help_ends_with_an_example(runner):
         result = runner.invoke(main, [command, "--help"])
         assert result.exit_code == 0
         assert "Example" in result.output and f"lowcarbon {command} " in result.output.split("Example")[-1]
+
+
+def test_traditional_chinese_is_tagged_like_simplified_and_kept_as_written(runner, tiny_model):
+    simplified = "新建电动汽车公共充电桩1.5万个，建成换电站60座。"
+    traditional = "新建電動汽車公共充電樁1.5萬個，建成換電站60座。"
+    result = _run(runner, ["tag", "-", "--model", str(tiny_model)], input=f"{simplified}\n{traditional}\n")
+    out = pd.read_csv(io.StringIO(result.output), dtype=str, keep_default_na=False)
+    assert out["text"].tolist() == [simplified, traditional]  # the original script in the output
+    assert out["themes"].tolist()[0] == out["themes"].tolist()[1] != ""
+    assert out["p_transport"].tolist()[0] == out["p_transport"].tolist()[1]

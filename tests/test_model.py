@@ -43,7 +43,9 @@ def test_fit_predict_and_theme_implies_low_carbon():
     assert pred.shape == proba.shape == (len(TEXTS), 6)
     assert ((proba >= 0) & (proba <= 1)).all()
     assert (pred[:, -1] >= pred[:, :5].max(axis=1)).all()
-    assert (pred == Y).mean() > 0.75  # it learns its (tiny) training data
+    from sklearn.metrics import f1_score
+
+    assert f1_score(Y[:, :5], pred[:, :5], average="macro") > 0.8  # it learns its (tiny) training data
     assert list(model.classes_) == list(LABELS) and len(model.thresholds_) == 6
 
 
@@ -65,9 +67,12 @@ def test_grid_search_pipeline_and_cross_validate():
     search = GridSearchCV(pipe, {"clf__C": [0.1, 1.0]}, cv=KFold(2, shuffle=True, random_state=0))
     texts, y = TEXTS + ["同时，" + s for s in TEXTS], np.vstack([Y, Y])  # enough positives per fold
     search.fit(texts, y)
-    assert search.best_params_["clf__C"] in (0.1, 1.0)
+    assert search.best_params_["clf__C"] in (0.1, 1.0) and len(search.cv_results_["mean_test_score"]) == 2
+    assert search.best_estimator_.predict(TEXTS[:3]).shape == (3, 6)
+    with pytest.raises(NotFittedError):  # clone of a fitted estimator is a fresh one
+        clone(search.best_estimator_.named_steps["clf"]).predict(TEXTS[:1])
     scores = cross_validate(ThemeClassifier(**SMALL), texts, y, cv=KFold(2, shuffle=True, random_state=0))
-    assert len(scores["test_score"]) == 2 and all(0 <= s <= 1 for s in scores["test_score"])
+    assert len(scores["test_score"]) == 2 and all(0.3 < s <= 1 for s in scores["test_score"])  # better than nothing
 
 
 def test_best_threshold_maximises_f1():
@@ -82,7 +87,8 @@ def test_traditional_chinese_is_read_like_simplified():
     assert normalize_for_model("推動綠色低碳發展，新建充電樁1萬個") == "推动绿色低碳发展，新建充电桩1万个"
     model = ThemeClassifier(**SMALL).fit(TEXTS, Y)
     simplified, traditional = "新建电动汽车公共充电桩1.5万个，建成换电站60座。", "新建電動汽車公共充電樁1.5萬個，建成換電站60座。"
-    assert np.array_equal(model.predict([simplified]), model.predict([traditional]))
+    assert np.array_equal(model.predict_proba([simplified]), model.predict_proba([traditional]))
+    assert model.predict([traditional])[0, 2] == 1  # transport, in either script
 
 
 def test_keyword_baseline():
