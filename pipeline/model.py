@@ -78,7 +78,8 @@ def _segment(text: str) -> tuple:
 
     jieba = jieba_ready()
     tokens = []
-    for tok in jieba.lcut(text):
+    # HMM=False: no guessing of unknown words; character n-grams already see them, and it is faster
+    for tok in jieba.lcut(text, HMM=False):
         if _SKIP_TOKEN.match(tok):
             continue
         tokens.append("<NUM>" if _NUMBER.match(tok) else tok)

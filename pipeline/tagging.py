@@ -22,8 +22,10 @@ def _labels_frame(model: ThemeClassifier, texts: list[str], explain: bool = Fals
     blank = np.array([not t.strip() for t in texts], dtype=bool)
     if blank.any():  # an empty row says nothing, whatever the model's prior
         proba[blank], pred[blank] = 0.0, 0
-    names = np.array(THEMES)
-    themes = ["|".join(sorted(names[row[:5].astype(bool)])) for row in pred]
+    # every combination of the five themes, spelled once; a row's bits pick its spelling
+    spelled = ["|".join(sorted(t for k, t in enumerate(THEMES) if bits >> k & 1)) for bits in range(32)]
+    codes = pred[:, :5] @ (1 << np.arange(5)) if len(pred) else np.zeros(0, dtype=int)
+    themes = [spelled[c] for c in codes]
     frame = pd.DataFrame({"themes": themes, "low_carbon": pred[:, -1].astype(bool)})
     for j, col in enumerate(PROB_COLUMNS):
         frame[col] = np.round(proba[:, j], 4)
