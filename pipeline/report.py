@@ -18,15 +18,21 @@ from .errors import OutputError
 TABLE_WRITERS = (".csv", ".jsonl", ".parquet", ".xlsx")
 
 
-def atomic_write(path, writer) -> None:
-    """Call writer(tmp_path), then rename it over `path`; on any failure remove the temporary file."""
-    path = Path(path)
+def temp_beside(path: Path) -> Path:
+    """An empty temporary file next to `path` (same file system, so a rename is atomic), with normal permissions."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
     os.close(fd)
     umask = os.umask(0)
     os.umask(umask)
     os.chmod(tmp, 0o666 & ~umask)
+    return Path(tmp)
+
+
+def atomic_write(path, writer) -> None:
+    """Call writer(tmp_path), then rename it over `path`; on any failure remove the temporary file."""
+    path = Path(path)
+    tmp = temp_beside(path)
     try:
         writer(Path(tmp))
         os.replace(tmp, path)
@@ -67,10 +73,6 @@ def write_table(frame: pd.DataFrame, path) -> None:
     atomic_write(path, lambda tmp: write_table_to(frame, tmp, suffix))
 
 
-def print_csv(frame: pd.DataFrame, stream=None) -> None:
-    _for_text_formats(frame).to_csv(stream or sys.stdout, index=False)
-
-
 class ChunkWriter:
     """Write a table chunk by chunk to a temporary file, renamed into place on success.
 
@@ -97,13 +99,7 @@ class ChunkWriter:
 
     def __enter__(self):
         if self.path is not None:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=f".{self.path.name}.", suffix=".part")
-            os.close(fd)
-            umask = os.umask(0)
-            os.umask(umask)
-            os.chmod(tmp, 0o666 & ~umask)
-            self._tmp = Path(tmp)
+            self._tmp = temp_beside(self.path)
         return self
 
     def write(self, frame: pd.DataFrame) -> None:

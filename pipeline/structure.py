@@ -237,7 +237,6 @@ class Block:
     index: int
     heading_region: str | None = None
     lines: list = field(default_factory=list)
-    had_review: bool = False
     had_plan_year: set = field(default_factory=set)
 
 
@@ -267,8 +266,6 @@ def _blocks(lines: list[Line]) -> tuple[list[Block], int]:
             closed = False
             if line.region:
                 block.heading_region = line.region
-            if line.section == "review":
-                block.had_review = True
             if line.section == "plan" and line.explicit_year:
                 block.had_plan_year.add(line.year)
             elif line.section == "plan":
