@@ -32,8 +32,6 @@ DEFAULT_MODEL = Path(__file__).resolve().parent.parent / "models" / "default.job
 
 # ---------------------------------------------------------------- text normalisation
 _PUNCT = str.maketrans({",": "，", ";": "；", ":": "：", "?": "？", "!": "！", "(": "（", ")": "）"})
-_WIDTH = {c: c - 0xFEE0 for c in list(range(0xFF10, 0xFF1A)) + list(range(0xFF21, 0xFF3B)) + list(range(0xFF41, 0xFF5B))}
-_WIDTH.update({0x3000: 0x20, 0xFF05: ord("%")})
 
 
 @functools.lru_cache(maxsize=1)
@@ -61,13 +59,14 @@ def to_simplified(text: str) -> str:
 
 def normalize_for_model(text: str) -> str:
     """What the classifier reads: Simplified script, ASCII digits/letters, Chinese punctuation."""
-    text = _SURROGATES.sub("\ufffd", str(text).translate(_WIDTH))  # lone surrogates cannot be encoded
+    from .structure import clean_text  # widths, odd spaces, lone surrogates: the reader's own clean-up
+
+    text = clean_text(str(text))
     if re.search(r"[\u4e00-\u9fff]", text):
         text = text.translate(_PUNCT)
     return to_simplified(text)
 
 
-_SURROGATES = re.compile("[\ud800-\udfff]")
 _SKIP_TOKEN = re.compile(r"^[\s\W_]+$")
 _NUMBER = re.compile(r"^\d+(?:\.\d+)?$")
 

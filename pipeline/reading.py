@@ -149,6 +149,12 @@ def _read_pdf(path: Path, name: str) -> str:
     return text
 
 
+def _require_column(table: pd.DataFrame, text_column: str, name: str) -> None:
+    if text_column not in table.columns:
+        cols = ", ".join(map(str, table.columns[:12]))
+        raise ReadError(f"{name}: no column {text_column!r} (columns: {cols}); name the text column with --text-column")
+
+
 def read_table(path: Path, name: str, text_column: str = "text") -> pd.DataFrame:
     """Read a table whose text column holds one unit per row; other columns are kept as they are."""
     suffix = path.suffix.lower()
@@ -169,9 +175,7 @@ def read_table(path: Path, name: str, text_column: str = "text") -> pd.DataFrame
         raise
     except Exception as exc:
         raise ReadError(f"{name}: cannot read the table ({type(exc).__name__}: {str(exc).splitlines()[0][:120]})") from None
-    if text_column not in table.columns:
-        cols = ", ".join(map(str, table.columns[:12]))
-        raise ReadError(f"{name}: no column {text_column!r} (columns: {cols}); name the text column with --text-column")
+    _require_column(table, text_column, name)
     table = table.reset_index(drop=True)
     table[text_column] = table[text_column].fillna("").astype(str)
     return table
@@ -306,9 +310,8 @@ def iter_table_chunks(path, text_column: str = "text", chunk_size: int = 20_000)
             return
         first = True
         for chunk in chunks:
-            if first and text_column not in chunk.columns:
-                cols = ", ".join(map(str, chunk.columns[:12]))
-                raise ReadError(f"{name}: no column {text_column!r} (columns: {cols}); name the text column with --text-column")
+            if first:
+                _require_column(chunk, text_column, name)
             first = False
             chunk = chunk.reset_index(drop=True)
             chunk[text_column] = chunk[text_column].fillna("").astype(str)
