@@ -70,7 +70,7 @@ def jieba_rate(texts: list[str]) -> float:
 def tag_rate(table: Path, n: int, n_jobs: int) -> float:
     """Sentences per second of `lowcarbon tag` on the table, start-up (model load, imports) excluded."""
     code = ("import sys, time; from pipeline.model import load_model; from pipeline.tagging import sentence_chunks, tag_chunks; "
-            "from pipeline.report import ChunkWriter; from pipeline.places import jieba_ready; jieba_ready(); m = load_model(); "
+            "from pipeline.report import ChunkWriter; from pipeline.model import warm_up; m = load_model(); warm_up(m); "
             "t = time.perf_counter(); n_jobs = int(sys.argv[3]); "
             "chunks = sentence_chunks([sys.argv[1]], chunk_size=5000); "
             "w = ChunkWriter(sys.argv[2]); w.__enter__(); "

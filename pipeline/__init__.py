@@ -1,6 +1,6 @@
 """lowcarbon: tag the low-carbon themes of Chinese government work reports.
 
-Importing this package is quiet and cheap: heavy modules (scikit-learn, jieba) load on
+Importing this package is quiet and cheap: heavy modules (scikit-learn, the segmenter) load on
 first use. The stages, each a module, work on one DataFrame of sentences:
 
     reading    -> files, folders, tables, standard input to text

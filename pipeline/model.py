@@ -73,12 +73,11 @@ _NUMBER = re.compile(r"^\d+(?:\.\d+)?$")
 
 @functools.lru_cache(maxsize=50_000)
 def _segment(text: str) -> tuple:
-    from .places import jieba_ready
+    from .segmentation import words
 
-    jieba = jieba_ready()
     tokens = []
-    # HMM=False: no guessing of unknown words; character n-grams already see them, and it is faster
-    for tok in jieba.lcut(text, HMM=False):
+    # HMM off: no guessing of unknown words; character n-grams already see them
+    for tok in words(text, hmm=False):
         if _SKIP_TOKEN.match(tok):
             continue
         tokens.append("<NUM>" if _NUMBER.match(tok) else tok)
@@ -86,7 +85,7 @@ def _segment(text: str) -> tuple:
 
 
 def warm_up(model) -> None:
-    """Load jieba's dictionary, OpenCC's tables and the cue matcher now, not on the first sentence."""
+    """Load the segmenter's dictionary, OpenCC's tables and the cue matcher now, not on the first sentence."""
     if hasattr(model, "predict_proba"):
         model.predict_proba(["推动風電光伏建设，新建充电桩。"])
 

@@ -13,6 +13,8 @@ import re
 from collections import Counter
 from importlib import resources
 
+from .segmentation import without_surrogates, word_ends
+
 # Conventional order (the State Statistical Bureau's), used to sort regions in every table.
 PROVINCES = [
     ("北京", "北京市"), ("天津", "天津市"), ("河北", "河北省"), ("山西", "山西省"), ("内蒙古", "内蒙古自治区"),
@@ -44,18 +46,6 @@ NOT_PLACES = ["金山银山", "长江口", "京津冀", "新建", "滨江", "滨
 # "美丽江苏", "江苏人民", "全省" near a name: a report talks of its own region like this.
 STRONG_PATTERN = "美丽{0}|{0}人民|{0}大地|{0}高质量发展|新时代{0}"
 STRONG_WEIGHT = 3.0
-
-
-@functools.lru_cache(maxsize=1)
-def jieba_ready():
-    """jieba, initialised once and without its start-up chatter on stderr."""
-    import logging
-
-    import jieba
-
-    jieba.setLogLevel(logging.WARNING)
-    jieba.initialize()
-    return jieba
 
 
 @functools.lru_cache(maxsize=1)
@@ -116,7 +106,7 @@ def find_places(text: str) -> list[tuple[int, str, dict[str, float], str]]:
     """Every place mention, longest match first at each position, without overlaps."""
     if not text:
         return []
-    text = _SURROGATES.sub("\ufffd", text)  # the C automaton needs encodable text; same length, same offsets
+    text = without_surrogates(text)  # the C automaton needs encodable text
     hits = []
     for end, (name, weights, level) in _automaton().iter(text):
         hits.append((end - len(name) + 1, end + 1, name, weights, level))
@@ -131,16 +121,6 @@ def find_places(text: str) -> list[tuple[int, str, dict[str, float], str]]:
 
 
 LOCAL_LEVELS = ("prefecture", "county", "county-short")
-_SURROGATES = re.compile("[\ud800-\udfff]")
-
-
-def _token_bounds(text: str) -> set[int]:
-    """Word boundaries by jieba, so that a place name counts only where it is a word of its own."""
-    jieba = jieba_ready()
-    bounds = {0}
-    for _, _, end in jieba.tokenize(_SURROGATES.sub("\ufffd", text)):
-        bounds.add(end)
-    return bounds
 
 
 def infer_region(text: str) -> tuple[str | None, str]:
@@ -151,7 +131,7 @@ def infer_region(text: str) -> tuple[str | None, str]:
     scores: Counter = Counter()
     mentions: dict[str, Counter] = {}
     hits = find_places(text)
-    bounds = _token_bounds(text) if any(level in LOCAL_LEVELS for _, _, _, level in hits) else set()
+    bounds = word_ends(text) if any(level in LOCAL_LEVELS for _, _, _, level in hits) else set()
     for start, name, weights, level in hits:
         if level in LOCAL_LEVELS and not (start in bounds and start + len(name) in bounds):
             continue  # 金山 inside 金山银山, 江口 inside 长江口: not a place here

@@ -1,6 +1,6 @@
 """Property-based fuzz tests for reading, clean-up, sentence splitting, document structure and tagging.
 
-Hypothesis settings (every test has ``deadline=None``: first calls load jieba, the gazetteer
+Hypothesis settings (every test has ``deadline=None``: first calls load the segmenter, the gazetteer
 and the model, and the machine is a shared 2-core box; the example database is the default
 ``.hypothesis/``):
 
