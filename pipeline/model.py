@@ -71,16 +71,28 @@ _SKIP_TOKEN = re.compile(r"^[\s\W_]+$")
 _NUMBER = re.compile(r"^\d+(?:\.\d+)?$")
 
 
+_TOKEN_FORMS: dict[str, str] = {}  # token -> what the model reads ("" for punctuation, <NUM> for numbers)
+
+
+def _token_form(token: str) -> str:
+    return "" if _SKIP_TOKEN.match(token) else "<NUM>" if _NUMBER.match(token) else token
+
+
 @functools.lru_cache(maxsize=50_000)
 def _segment(text: str) -> tuple:
     from .segmentation import words
 
+    forms = _TOKEN_FORMS  # one lookup per token instead of two regexes, and one string per distinct token
+    if len(forms) > 200_000:
+        forms.clear()
     tokens = []
     # HMM off: no guessing of unknown words; character n-grams already see them
-    for tok in words(text, hmm=False):
-        if _SKIP_TOKEN.match(tok):
-            continue
-        tokens.append("<NUM>" if _NUMBER.match(tok) else tok)
+    for token in words(text, hmm=False):
+        form = forms.get(token)
+        if form is None:
+            form = forms[token] = _token_form(token)
+        if form:
+            tokens.append(form)
     return tuple(tokens)
 
 
@@ -337,12 +349,16 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
         self.n_features_ = sum(len(t.get_feature_names_out()) for _, t in self.features_.transformer_list)
         return self
 
+    _PREDICT_SLICE = 2048  # sentences per feature matrix when predicting
+
     def predict_proba(self, X) -> np.ndarray:
         check_is_fitted(self, "heads_")
         texts = [normalize_for_model(x) for x in X]
         if not texts:
             return np.zeros((0, len(LABELS)))
-        return self._proba(self.features_, self.heads_, texts)
+        # in slices: the sparse feature matrices of 20,000 sentences at once would take ~300 MB
+        step = self._PREDICT_SLICE
+        return np.vstack([self._proba(self.features_, self.heads_, texts[i:i + step]) for i in range(0, len(texts), step)])
 
     # Pickled vocabularies (150,000+ terms) are slow to load through joblib's Python unpickler;
     # packed into one string each they load in milliseconds.

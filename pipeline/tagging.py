@@ -6,6 +6,8 @@ Large tables are tagged in chunks so memory stays bounded, optionally across pro
 """
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 import pandas as pd
 
@@ -41,17 +43,20 @@ def _labels_frame(model: ThemeClassifier, texts: list[str], explain: bool = Fals
     return frame
 
 
-def tag(sentences: pd.DataFrame, model: ThemeClassifier, explain: bool = False) -> pd.DataFrame:
-    """Add themes, low_carbon and p_* columns; rows that are not report text get no theme."""
+def _kept_texts(sentences: pd.DataFrame) -> tuple[np.ndarray, list[str]]:
+    """Which rows are report text, and their texts: all a classifier needs to see."""
+    kept = sentences["kept"].to_numpy(bool) if "kept" in sentences.columns else np.ones(len(sentences), bool)
+    return kept, [str(t) for t in sentences.loc[kept, "text"].tolist()]  # not astype(str): Arrow strings refuse lone surrogates
+
+
+def _with_labels(sentences: pd.DataFrame, kept: np.ndarray, labels: pd.DataFrame) -> pd.DataFrame:
+    """The sentence table with the label columns of its kept rows; other rows get no theme."""
     out = sentences.copy()
-    kept = out["kept"].to_numpy(bool) if "kept" in out.columns else np.ones(len(out), bool)
-    texts = [str(t) for t in out.loc[kept, "text"].tolist()]  # not astype(str): Arrow strings refuse lone surrogates
-    labels = _labels_frame(model, texts, explain)
     out["themes"] = ""
     out["low_carbon"] = False
     for col in PROB_COLUMNS:
         out[col] = np.nan
-    if explain:
+    if "why" in labels.columns:
         out["why"] = ""
     for col in labels.columns:
         out.loc[kept, col] = labels[col].to_numpy()
@@ -59,12 +64,18 @@ def tag(sentences: pd.DataFrame, model: ThemeClassifier, explain: bool = False) 
     return out
 
 
+def tag(sentences: pd.DataFrame, model: ThemeClassifier, explain: bool = False) -> pd.DataFrame:
+    """Add themes, low_carbon and p_* columns; rows that are not report text get no theme."""
+    kept, texts = _kept_texts(sentences)
+    return _with_labels(sentences, kept, _labels_frame(model, texts, explain))
+
+
 # ---------------------------------------------------------------- streaming and parallel
 _WORKER_MODELS: dict = {}
 
 
 def _model_in_worker(model_path: str, trust: bool) -> ThemeClassifier:
-    """The model, loaded once per worker process (and jieba with it, on first use)."""
+    """The model, loaded once per worker process (workers live on between chunks and commands)."""
     if model_path not in _WORKER_MODELS:
         from .model import load_model
 
@@ -72,46 +83,88 @@ def _model_in_worker(model_path: str, trust: bool) -> ThemeClassifier:
     return _WORKER_MODELS[model_path]
 
 
-def _tag_in_worker(chunk: pd.DataFrame, model_path: str, trust: bool, explain: bool) -> pd.DataFrame:
-    return tag(chunk, _model_in_worker(model_path, trust), explain)
+def _labels_in_worker(texts: list[str], model, trust: bool, explain: bool) -> pd.DataFrame:
+    if isinstance(model, str):
+        model = _model_in_worker(model, trust)
+    return _labels_frame(model, texts, explain)
+
+
+def _ignore_interrupts() -> None:
+    """Workers leave Ctrl-C to the parent, which stops them and keeps the old output."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+# Fork where it is safe (Linux): workers start in milliseconds as copies of this process, model and
+# segmenter already loaded. Elsewhere joblib's loky workers start fresh and each loads the model (~2.5 s).
+FORK_WORKERS = sys.platform.startswith("linux")
+
+
+def _labels_in_workers(text_lists, n_jobs: int, model: ThemeClassifier | None, model_path: str | None,
+                       trust: bool, explain: bool):
+    """The label frame of each list of texts, in order, from worker processes, with at most
+    two lists per worker out at a time (so memory stays bounded and no worker waits)."""
+    from collections import deque
+
+    from joblib import Parallel, delayed, effective_n_jobs
+
+    workers = effective_n_jobs(n_jobs)
+    if not FORK_WORKERS:
+        source = str(model_path) if model_path is not None else model  # an in-memory model travels with each list
+        with Parallel(n_jobs=workers, return_as="generator", pre_dispatch="2*n_jobs", batch_size=1) as parallel:
+            yield from parallel(delayed(_labels_in_worker)(texts, source, trust, explain) for texts in text_lists)
+        return
+    import multiprocessing
+
+    from .model import warm_up
+
+    key = str(model_path) if model_path is not None else f"<model {id(model)}>"
+    if model is not None:
+        _WORKER_MODELS[key] = model
+    warm_up(_model_in_worker(key, trust))  # segmenter, OpenCC and cue tables loaded once, before the fork
+    try:
+        with multiprocessing.get_context("fork").Pool(workers, initializer=_ignore_interrupts) as pool:
+            pending = deque()
+            for texts in text_lists:
+                pending.append(pool.apply_async(_labels_in_worker, (texts, key, trust, explain)))
+                if len(pending) >= 2 * workers:
+                    yield pending.popleft().get()
+            while pending:
+                yield pending.popleft().get()
+    finally:
+        if model_path is None:
+            _WORKER_MODELS.pop(key, None)
 
 
 def tag_chunks(chunks, model: ThemeClassifier | None = None, n_jobs: int = 1, explain: bool = False,
                model_path: str | None = None, trust: bool = False):
     """Tag an iterable of sentence tables, yielding tagged tables in the same order.
 
-    With n_jobs > 1 (or -1 for all cores) chunks go to joblib worker processes. Where the
-    system can fork, workers start as copies of this process with jieba and the model already
-    loaded (nothing to load again, and memory shared); elsewhere each worker loads the model
-    from `model_path` once. Order and results are those of one process."""
+    With n_jobs > 1 (or -1 for all cores) only the texts of each chunk go to worker
+    processes, which send back only the label columns; this process meanwhile reads the next
+    chunks and writes the finished ones, so reading, tagging and writing overlap. Order and
+    results are those of one process."""
     if n_jobs in (0, 1, None):
         model = model or _model_in_worker(str(model_path), trust)
         for chunk in chunks:
             yield tag(chunk, model, explain)
         return
-    import multiprocessing
+    from collections import deque
 
-    from joblib import Parallel, delayed
-
-    key = str(model_path) if model_path else "<in-memory model>"
-    if model is not None:
-        _WORKER_MODELS[key] = model
-    elif model_path is None:
+    if model_path is None and model is None:
         raise ValueError("parallel tagging needs a model or a model_path")
-    if "fork" in multiprocessing.get_all_start_methods() and key in _WORKER_MODELS:
-        from .model import warm_up
+    waiting = deque()  # (chunk, kept rows) in order, matched to the label frames as they come back
 
-        warm_up(_WORKER_MODELS[key])  # jieba's dictionary and lazy tables, loaded before the fork
-        backend = "multiprocessing"
-    else:
-        backend = "loky"
-    from itertools import islice
+    def texts_in_order():
+        for chunk in chunks:
+            kept, texts = _kept_texts(chunk)
+            waiting.append((chunk, kept))
+            yield texts
 
-    with Parallel(n_jobs=n_jobs, backend=backend, batch_size=1) as parallel:  # one pool for every batch
-        workers = parallel.n_jobs if parallel.n_jobs > 0 else multiprocessing.cpu_count()
-        chunks = iter(chunks)
-        while batch := list(islice(chunks, 2 * workers)):  # bounded: a few chunks in memory at a time
-            yield from parallel(delayed(_tag_in_worker)(chunk, key, trust, explain) for chunk in batch)
+    for labels in _labels_in_workers(texts_in_order(), n_jobs, model, model_path, trust, explain):
+        chunk, kept = waiting.popleft()
+        yield _with_labels(chunk, kept, labels)
 
 
 def split_rows(frame: pd.DataFrame, chunk_size: int):

@@ -61,6 +61,14 @@ def test_pickle_round_trip_gives_the_same_predictions():
     assert np.array_equal(again.predict_proba(TEXTS), model.predict_proba(TEXTS))
 
 
+def test_prediction_in_slices_equals_prediction_in_one_piece(monkeypatch):
+    model = ThemeClassifier(**SMALL).fit(TEXTS, Y)
+    whole = model.predict_proba(TEXTS)
+    monkeypatch.setattr(ThemeClassifier, "_PREDICT_SLICE", 7)  # len(TEXTS) is not a multiple of 7
+    assert len(TEXTS) % 7
+    assert np.array_equal(model.predict_proba(TEXTS), whole)
+
+
 def test_grid_search_pipeline_and_cross_validate():
     pipe = Pipeline([("strip", FunctionTransformer(lambda x: [s.strip() for s in x])),
                      ("clf", ThemeClassifier(**SMALL))])

@@ -83,3 +83,48 @@ def test_tag_dask_dataframe_partition_by_partition(big_table, tiny_model):
         got = tag_dask(dd.from_pandas(sentences, npartitions=4), model).compute()
     # dask turns object columns into Arrow strings (None -> NA); as a table they are the same
     assert got.reset_index(drop=True).to_csv(index=False) == expected.to_csv(index=False)
+
+
+def _chunks_of(big_table, size):
+    from pipeline.reading import read_path
+    from pipeline.structure import table_sentences
+    from pipeline.tagging import split_rows
+
+    return list(split_rows(table_sentences(read_path(big_table).table, "big.csv"), size))
+
+
+@pytest.mark.parametrize("fork", [True, False], ids=["fork", "loky"])
+def test_both_worker_kinds_equal_one_process_in_memory_and_from_file(big_table, tiny_model, monkeypatch, fork):
+    """Linux forks workers; elsewhere joblib's loky workers load the model themselves. Both must
+    return one process's table, chunk for chunk, with --explain's column too."""
+    from pipeline import tagging
+    from pipeline.model import load_model
+
+    monkeypatch.setattr(tagging, "FORK_WORKERS", fork)
+    model = load_model(tiny_model)
+    chunks = _chunks_of(big_table, 37)
+    expected = [tagging.tag(c, model, explain=True) for c in chunks]
+    from_memory = list(tagging.tag_chunks(iter(chunks), model, n_jobs=2, explain=True))
+    from_file = list(tagging.tag_chunks(iter(chunks), None, n_jobs=-1, explain=True, model_path=str(tiny_model)))
+    for got in (from_memory, from_file):
+        assert len(got) == len(expected) > 5
+        for g, e in zip(got, expected):
+            pd.testing.assert_frame_equal(g, e)
+    assert expected[0]["why"].str.len().gt(0).any()
+    assert not [k for k in tagging._WORKER_MODELS if k.startswith("<model")]  # in-memory models are not kept
+
+
+def test_a_bad_input_stops_parallel_tagging_with_its_error(big_table, tiny_model):
+    from pipeline.errors import ReadError
+    from pipeline.model import load_model
+    from pipeline.tagging import tag_chunks
+
+    def chunks():
+        yield from _chunks_of(big_table, 50)[:3]
+        raise ReadError("bad.txt: cannot be read")
+
+    got = []
+    with pytest.raises(ReadError, match="bad.txt"):
+        for frame in tag_chunks(chunks(), load_model(tiny_model), n_jobs=2):
+            got.append(frame)
+    assert len(got) <= 3
