@@ -144,6 +144,8 @@ URL_RE = re.compile(r"^(?:https?://|www\.)\S+$")
 ARTICLE_RE = re.compile(r"本文|编者按|编者|导言|导读|小编|整理|以供|供大家|参考|转载|记者|摘编|划重点|一起来看|速览|盘点|各地")
 REGION_HEADING_RE = re.compile(r"^(?:(?:19|20)\d{2}年)?(?P<name>[\u4e00-\u9fff]{2,12}?)(?:人民政府|政府)?(?:(?:19|20)\d{2}年)?(?:政府)?(?:工作报告)?(?:[（(]全文[）)])?$")
 _DECOR = " \t\u3000【】[]#*·•●◆■▶►:：|丨-—_=~"
+# "【江苏】2025年重点任务", "江苏：工作回顾", "浙江丨2024年主要工作": a region and a section on one line
+REGION_SECTION_RE = re.compile(r"^[【\[〖]?(?P<name>[\u4e00-\u9fff]{2,12}?)(?:[】\]〗]|[:：|丨·—\s])[\s:：|丨·—-]*(?P<rest>\S.*)$")
 
 
 @dataclass
@@ -192,6 +194,15 @@ def _region_heading(text: str) -> str | None:
     return None
 
 
+def _region_and_section(text: str, report_year: int | None):
+    """(region, (section, year)) for a heading that names both, else None."""
+    m = REGION_SECTION_RE.match(text)
+    if not m:
+        return None
+    region, section = _region_heading(m.group("name")), _section_of(m.group("rest"), report_year)
+    return (region, section) if region and section else None
+
+
 def classify_lines(text: str, report_year: int | None = None) -> list[Line]:
     """Split a document into non-blank lines and say what each one is."""
     lines, pos = [], 0
@@ -219,7 +230,10 @@ def classify_lines(text: str, report_year: int | None = None) -> list[Line]:
             line.kind = "linked-title"
         else:
             section = _section_of(stripped, report_year)
-            if section:
+            if both := _region_and_section(stripped, report_year):
+                line.kind, (line.region, (line.section, line.year)) = "heading", both
+                line.explicit_year = bool(re.search(r"(?:19|20)\d\d", stripped))
+            elif section:
                 line.kind, (line.section, line.year) = "heading", section
                 line.numbered = bool(TOP_HEADING_RE.match(stripped))
                 line.explicit_year = bool(re.search(r"(?:19|20)\d\d", stripped))

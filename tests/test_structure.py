@@ -138,6 +138,22 @@ def test_article_blocks_regions_and_non_report_rows():
     assert sichuan.loc[sichuan.text.str.startswith("乐山"), ["section", "year"]].values.tolist() == [["plan", 2025]]
 
 
+def test_heading_naming_region_and_section_sets_both():
+    text = ("编者按：各地政府工作报告陆续发布，本文摘编部分省份内容。\n【江苏】2024年工作回顾\n全年新增光伏装机300万千瓦。\n"
+            "【江苏】2025年重点任务\n新建电动汽车充电桩2万个。\n浙江：2025年重点任务\n推进海上风电建设。\n"
+            "四川丨工作回顾\n完成造林绿化10万亩。\n江苏：推进绿色低碳发展。\n")
+    d = document_sentences(text, "digest.txt")
+    kept = d[d.kept]
+    assert kept.text.tolist()[1::2] == ["全年新增光伏装机300万千瓦。", "新建电动汽车充电桩2万个。", "推进海上风电建设。",
+                                        "完成造林绿化10万亩。"]
+    assert kept.region.tolist() == ["江苏"] * 4 + ["浙江"] * 2 + ["四川"] * 3
+    assert kept.region_source.unique().tolist() == ["heading"]
+    assert kept.section.tolist() == ["review"] * 2 + ["plan"] * 4 + ["review"] * 3
+    assert kept.year.tolist()[:6] == [2024, 2024, 2025, 2025, 2025, 2025]
+    # a sentence that starts with a region and a colon is no heading: it stays in 四川's block
+    assert d.iloc[-1].kind == "sentence" and d.iloc[-1].region == "四川"
+
+
 def test_infer_region_weighs_all_evidence():
     region, evidence = places.infer_region("学习北京中关村经验，天津滨海新区、和平区新建公园，推动第三条入津通道，天津港绿色转型。")
     assert region == "天津" and "北京" in evidence
