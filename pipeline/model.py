@@ -618,7 +618,7 @@ def versions() -> dict:
     import importlib.metadata as md
 
     found = {"python": platform.python_version()}
-    for pkg in ("lowcarbon", "scikit-learn", "jieba", "numpy", "scipy", "pandas", "joblib"):
+    for pkg in ("lowcarbon", "scikit-learn", "rjieba", "jieba", "numpy", "scipy", "pandas", "joblib"):
         try:
             found[pkg] = md.version(pkg)
         except md.PackageNotFoundError:

@@ -174,3 +174,18 @@ def test_corpus_missing_columns_and_duplicates(tmp_path):
     corpus = load_corpus([path], warn=warned.append)
     assert len(corpus) == 2 and "1 duplicated row(s) dropped: c.csv:3" in warned[0]
     assert len(load_corpus([path], drop_duplicates=False)) == 3
+
+
+def test_shipped_model_is_trained_on_the_shipped_corpus_and_beats_keywords():
+    """Guards the release: retrain after changing corpus/train.csv, and never ship a model
+    that loses to the keyword list on the held-out split."""
+    from pipeline.model import DEFAULT_MODEL, corpus_hash, evaluate
+
+    from .conftest import ROOT
+
+    manifest = json.loads(manifest_path(DEFAULT_MODEL).read_text(encoding="utf-8"))
+    train = load_corpus(ROOT / "corpus" / "train.csv")
+    assert manifest["corpus"]["sha256"] == corpus_hash(train) and manifest["corpus"]["rows"] == len(train)
+    _, summary = evaluate(load_model(DEFAULT_MODEL), load_corpus(ROOT / "corpus" / "test.csv"))
+    assert summary["model"]["macro_f1"] >= 0.9 > summary["keywords"]["macro_f1"]
+    assert summary["model"]["low_carbon_f1"] > summary["keywords"]["low_carbon_f1"]
