@@ -144,8 +144,8 @@ URL_RE = re.compile(r"^(?:https?://|www\.)\S+$")
 ARTICLE_RE = re.compile(r"本文|编者按|编者|导言|导读|小编|整理|以供|供大家|参考|转载|记者|摘编|划重点|一起来看|速览|盘点|各地")
 REGION_HEADING_RE = re.compile(r"^(?:(?:19|20)\d{2}年)?(?P<name>[\u4e00-\u9fff]{2,12}?)(?:人民政府|政府)?(?:(?:19|20)\d{2}年)?(?:政府)?(?:工作报告)?(?:[（(]全文[）)])?$")
 _DECOR = " \t\u3000【】[]#*·•●◆■▶►:：|丨-—_=~"
-# "【江苏】2025年重点任务", "江苏：工作回顾", "浙江丨2024年主要工作": a region and a section on one line
-REGION_SECTION_RE = re.compile(r"^[【\[〖]?(?P<name>[\u4e00-\u9fff]{2,12}?)(?:[】\]〗]|[:：|丨·—\s])[\s:：|丨·—-]*(?P<rest>\S.*)$")
+# "【江苏】2025年重点任务", "江苏：工作回顾", "浙江丨2024年主要工作": a region and a bare section label on one line
+REGION_SECTION_RE = re.compile(r"^(?:[【\[〖](?P<boxed>[\u4e00-\u9fff]{2,12})[】\]〗]|(?P<named>[\u4e00-\u9fff]{2,12}?)\s*[:：|丨])\s*(?P<rest>\S.*)$")
 
 
 @dataclass
@@ -195,11 +195,17 @@ def _region_heading(text: str) -> str | None:
 
 
 def _region_and_section(text: str, report_year: int | None):
-    """(region, (section, year)) for a heading that names both, else None."""
+    """(region, (section, year)) for a heading that names both, else None.
+
+    The part after the region must be a bare section label (`2025年重点任务`, `工作回顾`), so
+    that `苏州：工业园区重点任务` or `江苏：全面完成年度重点任务` stay what they are."""
     m = REGION_SECTION_RE.match(text)
     if not m:
         return None
-    region, section = _region_heading(m.group("name")), _section_of(m.group("rest"), report_year)
+    label = SECTION_RE.match(m.group("rest").rstrip("：: "))
+    if not label or label.group("what") or label.group("tail"):
+        return None
+    region, section = _region_heading(m.group("boxed") or m.group("named")), _section_of(m.group("rest"), report_year)
     return (region, section) if region and section else None
 
 

@@ -154,6 +154,16 @@ def test_heading_naming_region_and_section_sets_both():
     assert d.iloc[-1].kind == "sentence" and d.iloc[-1].region == "四川"
 
 
+@pytest.mark.parametrize("line", ["苏州·工业园区重点任务", "苏州：工业园区重点任务", "北京 天津 河北 协同发展重点任务",
+                                  "江苏 浙江 上海：2025年重点任务", "新疆：对口支援重点工作", "江苏：全面完成年度重点任务",
+                                  "吉林 一汽集团重点工作"])
+def test_lines_that_only_look_like_region_and_section_headings(line):
+    """Inside 江苏's own report these lines must not move what follows to another region."""
+    text = f"一、2025年重点任务\n推进光伏建设。\n{line}\n推进全省公交电动化。\n"
+    d = document_sentences(text, "2025年江苏省政府工作报告.txt")
+    assert d.region.tolist() == ["江苏"] * 4 and d.region_source.unique().tolist() == ["filename"]
+
+
 def test_infer_region_weighs_all_evidence():
     region, evidence = places.infer_region("学习北京中关村经验，天津滨海新区、和平区新建公园，推动第三条入津通道，天津港绿色转型。")
     assert region == "天津" and "北京" in evidence
