@@ -23,6 +23,14 @@ def _warn_line(message, category, filename, lineno, file=None, line=None):
     click.echo(f"lowcarbon: warning: {message}", err=True)
 
 
+class Terminated(BaseException):
+    """SIGTERM (timeout, docker stop, CI cancel), raised like Ctrl-C so that workers are stopped."""
+
+
+def _on_sigterm(signum, frame):
+    raise Terminated
+
+
 def run_safely(func):
     """Turn library exceptions into the CLI's exit codes and one-line messages."""
 
@@ -31,8 +39,16 @@ def run_safely(func):
         ctx = click.get_current_context()
         debug = ctx.find_root().params.get("debug", False)
         warnings.showwarning = _warn_line
+        import signal
+        import threading
+
+        if threading.current_thread() is threading.main_thread():
+            signal.signal(signal.SIGTERM, _on_sigterm)
         try:
             return func(*args, **kwargs)
+        except Terminated:
+            click.echo("lowcarbon: terminated; no output was written", err=True)
+            ctx.exit(143)
         except LowcarbonError as exc:
             click.echo(f"lowcarbon: error: {exc}", err=True)
             ctx.exit(2)

@@ -74,26 +74,42 @@ def tag(sentences: pd.DataFrame, model: ThemeClassifier, explain: bool = False) 
 _WORKER_MODELS: dict = {}
 
 
+def _model_key(model_path: str, trust: bool) -> tuple:
+    """A model file as loaded: a file rewritten in place, or loaded with other trust, is another model."""
+    import os
+
+    try:
+        stamp = os.stat(model_path).st_mtime_ns
+    except OSError:
+        stamp = None
+    return (str(model_path), stamp, trust)
+
+
 def _model_in_worker(model_path: str, trust: bool) -> ThemeClassifier:
-    """The model, loaded once per worker process (workers live on between chunks and commands)."""
-    if model_path not in _WORKER_MODELS:
+    """The model, loaded once per process (workers live on between chunks and calls)."""
+    key = _model_key(model_path, trust)
+    if key not in _WORKER_MODELS:
         from .model import load_model
 
-        _WORKER_MODELS[model_path] = load_model(model_path, trust=trust)
-    return _WORKER_MODELS[model_path]
+        _WORKER_MODELS[key] = load_model(model_path, trust=trust)
+    return _WORKER_MODELS[key]
 
 
 def _labels_in_worker(texts: list[str], model, trust: bool, explain: bool) -> pd.DataFrame:
-    if isinstance(model, str):
+    if isinstance(model, tuple):  # a key into this (forked) process's models
+        model = _WORKER_MODELS[model]
+    elif isinstance(model, str):
         model = _model_in_worker(model, trust)
     return _labels_frame(model, texts, explain)
 
 
 def _ignore_interrupts() -> None:
-    """Workers leave Ctrl-C to the parent, which stops them and keeps the old output."""
+    """Workers leave Ctrl-C to the parent, which stops them and keeps the old output; the
+    parent's stop (SIGTERM) ends a worker at once, whatever handler the parent had."""
     import signal
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 # Fork where it is safe (Linux): workers start in milliseconds as copies of this process, model and
@@ -101,40 +117,67 @@ def _ignore_interrupts() -> None:
 FORK_WORKERS = sys.platform.startswith("linux")
 
 
-def _labels_in_workers(text_lists, n_jobs: int, model: ThemeClassifier | None, model_path: str | None,
+def _labels_in_workers(text_lists, workers: int, model: ThemeClassifier | None, model_path: str | None,
                        trust: bool, explain: bool):
     """The label frame of each list of texts, in order, from worker processes, with at most
-    two lists per worker out at a time (so memory stays bounded and no worker waits)."""
+    two lists per worker out at a time (so memory stays bounded and no worker waits). If the
+    input fails, the lists read before it are still labelled and handed on first."""
     from collections import deque
 
-    from joblib import Parallel, delayed, effective_n_jobs
+    if FORK_WORKERS:
+        import multiprocessing
 
-    workers = effective_n_jobs(n_jobs)
-    if not FORK_WORKERS:
+        from .model import warm_up
+
+        key = ("<in memory>", id(model), trust) if model is not None else _model_key(model_path, trust)
+        _WORKER_MODELS[key] = model if model is not None else _model_in_worker(model_path, trust)
+        warm_up(_WORKER_MODELS[key])  # segmenter, OpenCC and cue tables loaded once, before the fork
+        pool = multiprocessing.get_context("fork").Pool(workers, initializer=_ignore_interrupts)
+
+        def submit(texts):
+            return pool.apply_async(_labels_in_worker, (texts, key, trust, explain))
+
+        def result(job):
+            return job.get()
+
+        def close():
+            pool.terminate()
+            if model is not None:
+                _WORKER_MODELS.pop(key, None)
+    else:
+        from joblib.externals.loky import get_reusable_executor
+
+        executor = get_reusable_executor(workers)  # joblib's own process pool, kept for the next call
         source = str(model_path) if model_path is not None else model  # an in-memory model travels with each list
-        with Parallel(n_jobs=workers, return_as="generator", pre_dispatch="2*n_jobs", batch_size=1) as parallel:
-            yield from parallel(delayed(_labels_in_worker)(texts, source, trust, explain) for texts in text_lists)
-        return
-    import multiprocessing
 
-    from .model import warm_up
+        def submit(texts):
+            return executor.submit(_labels_in_worker, texts, source, trust, explain)
 
-    key = str(model_path) if model_path is not None else f"<model {id(model)}>"
-    if model is not None:
-        _WORKER_MODELS[key] = model
-    warm_up(_model_in_worker(key, trust))  # segmenter, OpenCC and cue tables loaded once, before the fork
+        def result(future):
+            return future.result()
+
+        def close():
+            pass
+
+    pending = deque()
+    texts_iter = iter(text_lists)
     try:
-        with multiprocessing.get_context("fork").Pool(workers, initializer=_ignore_interrupts) as pool:
-            pending = deque()
-            for texts in text_lists:
-                pending.append(pool.apply_async(_labels_in_worker, (texts, key, trust, explain)))
-                if len(pending) >= 2 * workers:
-                    yield pending.popleft().get()
-            while pending:
-                yield pending.popleft().get()
+        while True:
+            try:
+                texts = next(texts_iter)
+            except StopIteration:
+                break
+            except Exception:
+                while pending:
+                    yield result(pending.popleft())
+                raise
+            pending.append(submit(texts))
+            if len(pending) >= 2 * workers:
+                yield result(pending.popleft())
+        while pending:
+            yield result(pending.popleft())
     finally:
-        if model_path is None:
-            _WORKER_MODELS.pop(key, None)
+        close()
 
 
 def tag_chunks(chunks, model: ThemeClassifier | None = None, n_jobs: int = 1, explain: bool = False,
@@ -145,7 +188,14 @@ def tag_chunks(chunks, model: ThemeClassifier | None = None, n_jobs: int = 1, ex
     processes, which send back only the label columns; this process meanwhile reads the next
     chunks and writes the finished ones, so reading, tagging and writing overlap. Order and
     results are those of one process."""
-    if n_jobs in (0, 1, None):
+    import multiprocessing
+
+    workers = 1
+    if n_jobs not in (0, 1, None) and not multiprocessing.current_process().daemon:  # a daemon may not have children
+        from joblib import effective_n_jobs
+
+        workers = effective_n_jobs(n_jobs)
+    if workers == 1:
         model = model or _model_in_worker(str(model_path), trust)
         for chunk in chunks:
             yield tag(chunk, model, explain)
@@ -162,7 +212,7 @@ def tag_chunks(chunks, model: ThemeClassifier | None = None, n_jobs: int = 1, ex
             waiting.append((chunk, kept))
             yield texts
 
-    for labels in _labels_in_workers(texts_in_order(), n_jobs, model, model_path, trust, explain):
+    for labels in _labels_in_workers(texts_in_order(), workers, model, model_path, trust, explain):
         chunk, kept = waiting.popleft()
         yield _with_labels(chunk, kept, labels)
 

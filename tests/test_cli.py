@@ -203,3 +203,34 @@ def test_traditional_chinese_is_tagged_like_simplified_and_kept_as_written(runne
     assert out["text"].tolist() == [simplified, traditional]  # the original script in the output
     assert out["themes"].tolist()[0] == out["themes"].tolist()[1] != ""
     assert out["p_transport"].tolist()[0] == out["p_transport"].tolist()[1]
+
+
+@pytest.mark.parametrize("stop", ["SIGINT", "SIGTERM"])
+def test_stopping_a_parallel_run_stops_its_workers_and_writes_nothing(tmp_path, stop):
+    """A real process with --n-jobs 2, stopped mid-run as a terminal (Ctrl-C) or a timeout would."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    import psutil
+
+    table = tmp_path / "big.csv"
+    pd.DataFrame({"text": [f"新建光伏电站{i}座，推进公交电动化。" for i in range(150_000)]}).to_csv(table, index=False)
+    out = tmp_path / "out.csv"
+    proc = subprocess.Popen([sys.executable, "-m", "pipeline.cli", "tag", str(table), "-o", str(out), "--n-jobs", "2",
+                             "--chunk-size", "2000", "--quiet"], stderr=subprocess.PIPE, text=True)
+    parent = psutil.Process(proc.pid)
+    deadline = time.time() + 60
+    while len(parent.children()) < 2 and time.time() < deadline:  # workers started
+        time.sleep(0.2)
+    children = parent.children()
+    assert len(children) >= 2
+    time.sleep(1)
+    proc.send_signal(getattr(signal, stop))
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == {"SIGINT": 130, "SIGTERM": 143}[stop]
+    assert err.strip() == f"lowcarbon: {'interrupted' if stop == 'SIGINT' else 'terminated'}; no output was written"
+    psutil.wait_procs(children, timeout=10)
+    assert not [c for c in children if c.is_running() and c.status() != psutil.STATUS_ZOMBIE]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["big.csv"]

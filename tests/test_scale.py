@@ -1,4 +1,6 @@
 """Streaming, chunks, processes and Dask give the same table as one process in one piece."""
+import time
+
 import pandas as pd
 import pytest
 from click.testing import CliRunner
@@ -93,7 +95,12 @@ def _chunks_of(big_table, size):
     return list(split_rows(table_sentences(read_path(big_table).table, "big.csv"), size))
 
 
-@pytest.mark.parametrize("fork", [True, False], ids=["fork", "loky"])
+CAN_FORK = "fork" in __import__("multiprocessing").get_all_start_methods()
+WORKER_KINDS = pytest.mark.parametrize("fork", [pytest.param(True, marks=pytest.mark.skipif(not CAN_FORK, reason="no fork")),
+                                                False], ids=["fork", "loky"])
+
+
+@WORKER_KINDS
 def test_both_worker_kinds_equal_one_process_in_memory_and_from_file(big_table, tiny_model, monkeypatch, fork):
     """Linux forks workers; elsewhere joblib's loky workers load the model themselves. Both must
     return one process's table, chunk for chunk, with --explain's column too."""
@@ -111,20 +118,68 @@ def test_both_worker_kinds_equal_one_process_in_memory_and_from_file(big_table, 
         for g, e in zip(got, expected):
             pd.testing.assert_frame_equal(g, e)
     assert expected[0]["why"].str.len().gt(0).any()
-    assert not [k for k in tagging._WORKER_MODELS if k.startswith("<model")]  # in-memory models are not kept
+    assert not [k for k in tagging._WORKER_MODELS if k[0] == "<in memory>"]  # in-memory models are not kept
 
 
-def test_a_bad_input_stops_parallel_tagging_with_its_error(big_table, tiny_model):
+@WORKER_KINDS
+def test_a_bad_input_stops_parallel_tagging_after_what_was_read(big_table, tiny_model, monkeypatch, fork):
+    """The chunks read before the failure come out tagged, as in one process; then the error."""
+    from pipeline import tagging
     from pipeline.errors import ReadError
     from pipeline.model import load_model
-    from pipeline.tagging import tag_chunks
+
+    monkeypatch.setattr(tagging, "FORK_WORKERS", fork)
+    model = load_model(tiny_model)
+    good = _chunks_of(big_table, 50)[:3]
 
     def chunks():
-        yield from _chunks_of(big_table, 50)[:3]
+        yield from good
         raise ReadError("bad.txt: cannot be read")
 
-    got = []
-    with pytest.raises(ReadError, match="bad.txt"):
-        for frame in tag_chunks(chunks(), load_model(tiny_model), n_jobs=2):
-            got.append(frame)
-    assert len(got) <= 3
+    for n_jobs in (1, 2):
+        got = []
+        with pytest.raises(ReadError, match="bad.txt"):
+            for frame in tagging.tag_chunks(chunks(), model, n_jobs=n_jobs):
+                got.append(frame)
+        assert len(got) == 3
+        for g, chunk in zip(got, good):
+            pd.testing.assert_frame_equal(g, tagging.tag(chunk, model))
+
+
+def test_parallel_tagging_inside_a_daemon_process_falls_back_to_one(big_table, tiny_model):
+    """Celery workers and multiprocessing pools are daemons, which may not start processes."""
+    import multiprocessing
+
+    ctx = multiprocessing.get_context("spawn")
+    with ctx.Pool(1) as pool:
+        rows = pool.apply(_tag_rows_with_two_jobs, (str(big_table), str(tiny_model)))
+    assert rows == len(TINY) * 12
+
+
+def _tag_rows_with_two_jobs(table, model_path):
+    from pipeline.model import load_model
+    from pipeline.tagging import sentence_chunks, tag_chunks
+
+    return sum(len(f) for f in tag_chunks(sentence_chunks([table], chunk_size=50), load_model(model_path), n_jobs=2))
+
+
+def test_parallel_memory_stays_bounded_when_the_writer_is_slow(big_table, tiny_model, monkeypatch):
+    """At most two chunks per worker are read ahead of the one being written (both worker kinds)."""
+    from pipeline import tagging
+    from pipeline.model import load_model
+
+    model = load_model(tiny_model)
+    for fork in ([True] if CAN_FORK else []) + [False]:
+        monkeypatch.setattr(tagging, "FORK_WORKERS", fork)
+        read = []
+
+        def chunks():
+            for chunk in _chunks_of(big_table, 10):
+                read.append(1)
+                yield chunk
+
+        ahead = []
+        for written, _ in enumerate(tagging.tag_chunks(chunks(), model, n_jobs=2), start=1):
+            ahead.append(len(read) - written)
+            time.sleep(0.05)  # a slow writer: workers finish long before their results are taken
+        assert len(ahead) > 20 and max(ahead) <= 2 * 2, (fork, max(ahead))
