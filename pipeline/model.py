@@ -679,12 +679,15 @@ def load_model(path=None, trust: bool = False) -> ThemeClassifier:
         raise ModelError(f"{path}: no manifest ({manifest_file.name}) to check it against; loading a joblib file "
                          "can run code, so pass --trust-model only if you trust its source")
     if manifest:
-        saved = (manifest.get("versions") or {}).get("scikit-learn")
-        current = versions().get("scikit-learn")
-        if saved and current and saved != current and (saved, current) not in _WARNED:
-            _WARNED.add((saved, current))
-            warnings.warn(f"{path.name} was trained with scikit-learn {saved}, this is {current}; "
-                          "results may differ slightly: retrain to be sure", stacklevel=2)
+        # scikit-learn runs the model; rjieba cuts the words it reads (another dictionary, other words)
+        current_versions = versions()
+        for package in ("scikit-learn", "rjieba"):
+            saved = (manifest.get("versions") or {}).get(package)
+            current = current_versions.get(package)
+            if saved and current and saved != current and (package, saved, current) not in _WARNED:
+                _WARNED.add((package, saved, current))
+                warnings.warn(f"{path.name} was trained with {package} {saved}, this is {current}; "
+                              "results may differ slightly: retrain to be sure", stacklevel=2)
     try:
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", message=".*Trying to unpickle estimator.*")

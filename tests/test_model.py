@@ -138,14 +138,16 @@ def test_model_without_manifest_needs_trust(tmp_path):
     assert load_model(path, trust=True).predict(TEXTS[:2]).shape == (2, 6)
 
 
-def test_sklearn_version_mismatch_warns(tmp_path):
+@pytest.mark.parametrize("package", ["scikit-learn", "rjieba"])
+def test_version_mismatch_of_model_or_segmenter_warns(tmp_path, package):
     model = ThemeClassifier(**SMALL).fit(TEXTS, Y)
     path = tmp_path / "m.joblib"
     save_model(model, path)
     manifest = json.loads(manifest_path(path).read_text())
-    manifest["versions"]["scikit-learn"] = "0.0.1"
+    assert manifest["versions"][package]
+    manifest["versions"][package] = "0.0.1"
     manifest_path(path).write_text(json.dumps(manifest))
-    with pytest.warns(UserWarning, match="trained with scikit-learn 0.0.1"):
+    with pytest.warns(UserWarning, match=f"trained with {package} 0.0.1"):
         load_model(path)
 
 
