@@ -235,12 +235,11 @@ def classify_lines(text: str, report_year: int | None = None) -> list[Line]:
         elif LINKED_TITLE_RE.match(stripped):
             line.kind = "linked-title"
         else:
-            section = _section_of(stripped, report_year)
-            if both := _region_and_section(stripped, report_year):
-                line.kind, (line.region, (line.section, line.year)) = "heading", both
-                line.explicit_year = bool(re.search(r"(?:19|20)\d\d", stripped))
-            elif section:
+            both = _region_and_section(stripped, report_year)
+            section = both[1] if both else _section_of(stripped, report_year)
+            if section:
                 line.kind, (line.section, line.year) = "heading", section
+                line.region = both[0] if both else None
                 line.numbered = bool(TOP_HEADING_RE.match(stripped))
                 line.explicit_year = bool(re.search(r"(?:19|20)\d\d", stripped))
             elif (region := _region_heading(stripped)) is not None:
