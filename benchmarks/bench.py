@@ -69,10 +69,10 @@ def jieba_rate(texts: list[str]) -> float:
 
 def tag_rate(table: Path, n: int, n_jobs: int) -> float:
     """Sentences per second of `lowcarbon tag` on the table, start-up (model load, imports) excluded."""
-    code = ("import sys, time; from pipeline.model import load_model; from pipeline.tagging import sentence_chunks, tag_chunks; "
-            "from pipeline.report import ChunkWriter; from pipeline.model import warm_up; m = load_model(); warm_up(m); "
+    code = ("import sys, time; from pipeline import SentenceStream, load_model, tag_chunks; "
+            "from pipeline.writing import ChunkWriter; from pipeline.classifier import warm_up; m = load_model(); warm_up(m); "
             "t = time.perf_counter(); n_jobs = int(sys.argv[3]); "
-            "chunks = sentence_chunks([sys.argv[1]], chunk_size=5000); "
+            "chunks = SentenceStream([sys.argv[1]], chunk_size=5000); "
             "w = ChunkWriter(sys.argv[2]); w.__enter__(); "
             "[w.write(f) for f in tag_chunks(chunks, m, n_jobs, model_path=sys.argv[4])]; "
             "w.__exit__(None, None, None); print(time.perf_counter() - t)")
@@ -120,7 +120,7 @@ def main():
 
     size = MODEL.stat().st_size / 2**20
     load_code = ("import time; import sklearn.calibration, sklearn.svm, sklearn.feature_extraction.text; "
-                 "from pipeline.model import load_model; t = time.perf_counter(); load_model(); print(time.perf_counter() - t)")
+                 "from pipeline import load_model; t = time.perf_counter(); load_model(); print(time.perf_counter() - t)")
     load = statistics.median(float(subprocess.run([sys.executable, "-c", load_code], capture_output=True, text=True,
                                                   check=True, cwd=ROOT).stdout) for _ in range(3))
     rows.append(("model file (MB)", size, 20, size / 20, "<= 1.0"))

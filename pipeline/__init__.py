@@ -1,40 +1,54 @@
 """lowcarbon: tag the low-carbon themes of Chinese government work reports.
 
-Importing this package is quiet and cheap: heavy modules (scikit-learn, the segmenter) load on
-first use. The stages, each a module, work on one DataFrame of sentences:
+Importing this package is quiet and cheap: every name below is loaded from its module on
+first use, so scikit-learn, pandas and the segmenter load only when needed. The modules,
+each one job, in the order data flows through them (see README, Layout):
 
-    reading    -> files, folders, tables, standard input to text
-    structure  -> clean-up, region blocks, sections, sentences with offsets
-    model      -> ThemeClassifier (scikit-learn estimator), corpus loading, model files
-    tagging    -> themes and probabilities added to the sentence table
-    aggregate  -> per region / section / year tables and quantified targets
-    report     -> CSV / XLSX / HTML outputs
+    reading -> structure -> text / features -> classifier -> tagging -> aggregation / targets -> report
+
+with labels (the label set), writing, persistence, streaming and parallel beside them.
 """
-from .errors import CorpusError, LowcarbonError, ModelError, OutputError, ReadError
+from __future__ import annotations
 
-__version__ = "0.1.0"
-THEMES = ("energy", "buildings", "transport", "ecology", "markets")
-
-__all__ = [
-    "THEMES", "ThemeClassifier", "CorpusError", "LowcarbonError", "ModelError", "OutputError",
-    "ReadError", "read_sentences", "tag", "load_model", "load_corpus", "train", "evaluate",
-    "aggregate_by_region", "extract_targets", "build_report",
-]
-
-_LAZY = {
-    "ThemeClassifier": "model", "load_model": "model", "save_model": "model", "load_corpus": "model",
-    "train": "model", "evaluate": "model", "KeywordBaseline": "model",
-    "read_sentences": "structure", "split_sentences": "structure",
-    "tag": "tagging", "tag_dask": "tagging",
-    "aggregate_by_region": "aggregate", "aggregate_by_region_section": "aggregate",
-    "aggregate_by_region_year": "aggregate", "extract_targets": "aggregate", "parse_number": "aggregate",
-    "build_report": "report",
+_EXPORTS = {
+    "labels": ["THEMES", "LABELS", "PROB_COLUMNS", "TAG_COLUMNS"],
+    "errors": ["LowcarbonError", "ReadError", "CorpusError", "ModelError", "OutputError"],
+    "structure": ["split_sentences", "document_sentences"],
+    "streaming": ["read_sentences", "SentenceStream", "tag_files"],
+    "classifier": ["ThemeClassifier"],
+    "baseline": ["KeywordBaseline"],
+    "corpus": ["load_corpus"],
+    "training": ["train"],
+    "evaluation": ["evaluate"],
+    "persistence": ["load_model", "save_model", "DEFAULT_MODEL"],
+    "tagging": ["tag"],
+    "parallel": ["tag_chunks", "tag_dask"],
+    "aggregation": ["aggregate_by_region", "aggregate_by_region_section", "aggregate_by_region_year"],
+    "targets": ["extract_targets", "parse_number"],
+    "report": ["build_report"],
 }
+_LAZY = {name: module for module, names in _EXPORTS.items() for name in names}
+__all__ = list(_LAZY)
 
 
 def __getattr__(name):
+    if name == "__version__":
+        from importlib import metadata
+
+        try:
+            version = metadata.version("lowcarbon")
+        except metadata.PackageNotFoundError:  # run from a source tree that was never installed
+            version = "0+unknown"
+        globals()["__version__"] = version
+        return version
     if name in _LAZY:
         import importlib
-        module = importlib.import_module(f".{_LAZY[name]}", __name__)
-        return getattr(module, name)
+
+        value = getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+        globals()[name] = value  # looked up once
+        return value
     raise AttributeError(f"module 'pipeline' has no attribute {name!r}")
+
+
+def __dir__():
+    return [*__all__, "__version__"]

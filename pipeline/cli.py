@@ -32,20 +32,25 @@ def _on_sigterm(signum, frame):
 
 
 def run_safely(func):
-    """Turn library exceptions into the CLI's exit codes and one-line messages."""
+    """Turn library exceptions into the CLI's exit codes and one-line messages.
+
+    Warnings are shown as `lowcarbon: warning: …` lines and SIGTERM raises Terminated only
+    while the command runs: both are put back as they were afterwards (the CLI may be called
+    from Python, e.g. by click's test runner or a notebook)."""
 
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
-        ctx = click.get_current_context()
-        debug = ctx.find_root().params.get("debug", False)
-        warnings.showwarning = _warn_line
         import signal
         import threading
 
-        if threading.current_thread() is threading.main_thread():
-            signal.signal(signal.SIGTERM, _on_sigterm)
+        ctx = click.get_current_context()
+        debug = ctx.find_root().params.get("debug", False)
+        in_main_thread = threading.current_thread() is threading.main_thread()  # only it may set handlers
+        old_sigterm = signal.signal(signal.SIGTERM, _on_sigterm) if in_main_thread else None
         try:
-            return func(*args, **kwargs)
+            with warnings.catch_warnings():
+                warnings.showwarning = _warn_line
+                return func(*args, **kwargs)
         except Terminated:
             click.echo("lowcarbon: terminated; no output was written", err=True)
             ctx.exit(143)
@@ -70,20 +75,54 @@ def run_safely(func):
                 first = str(exc).splitlines()[0][:200] if str(exc) else ""
                 click.echo(f"lowcarbon: internal error: {type(exc).__name__}: {first} (run with --debug for the traceback)", err=True)
             ctx.exit(1)
+        finally:
+            if old_sigterm is not None:
+                signal.signal(signal.SIGTERM, old_sigterm)
 
     return wrapper
 
 
-def _report_skipped(skipped, total, keep_going) -> int:
-    """Warn about each skipped file and sum up; the exit code is 1 unless --keep-going."""
-    for name, reason in skipped:
+# Options several commands share: declared once, with one help text each.
+MODEL = click.option("--model", "model_path", type=click.Path(),
+                     help="Model file (default: the shipped model, models/default.joblib).")
+TRUST_MODEL = click.option("--trust-model", is_flag=True,
+                           help="Load a model that has no manifest (only from a source you trust).")
+REGION = click.option("--region", help="The region of every input (e.g. 江苏), instead of headings and inference.")
+TEXT_COLUMN = click.option("--text-column", default="text", show_default=True, help="Text column of table inputs.")
+KEEP_GOING = click.option("--keep-going", is_flag=True, help="Exit 0 even when some files of a batch were skipped.")
+QUIET = click.option("--quiet", is_flag=True, help="No progress bar.")
+N_JOBS = click.option("--n-jobs", default=1, show_default=True,
+                      help="Worker processes (-1: all cores); results are identical.")
+CHUNK_SIZE = click.option("--chunk-size", default=20_000, show_default=True, type=click.IntRange(min=1),
+                          help="Sentences per chunk: memory stays bounded on huge tables.")
+
+
+def _batch(inputs) -> tuple[list[str], str]:
+    """The inputs to read and what a bad one does: a lone file's error is the error (raise);
+    in a batch (several inputs, or a folder of several files) a bad file is skipped."""
+    from .errors import ReadError
+    from .reading import expand_inputs
+
+    if len(inputs) > 1:
+        return list(inputs), "skip"
+    try:
+        files = expand_inputs(inputs)
+    except ReadError:  # the library says so, after the model has been checked
+        return list(inputs), "raise"
+    return files, "skip" if len(files) > 1 else "raise"
+
+
+def _report_skipped(summary, keep_going: bool) -> int:
+    """Warn about each skipped input and sum up; the exit code is 1 unless --keep-going."""
+    skipped = summary[summary["status"] == "skipped"]
+    for reason in skipped["error"]:
         click.echo(f"lowcarbon: warning: skipped {reason}", err=True)
-    if skipped:
-        read = f"read {total - len(skipped)} file(s), " if total is not None else ""
-        click.echo(f"lowcarbon: {read}skipped {len(skipped)}: {', '.join(n for n, _ in skipped[:5])}"
-                   f"{' …' if len(skipped) > 5 else ''}", err=True)
-        return 0 if keep_going else 1
-    return 0
+    if skipped.empty:
+        return 0
+    names = skipped["input"].tolist()
+    click.echo(f"lowcarbon: read {len(summary) - len(skipped)} file(s), skipped {len(skipped)}: "
+               f"{', '.join(names[:5])}{' …' if len(names) > 5 else ''}", err=True)
+    return 0 if keep_going else 1
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -98,45 +137,20 @@ def main(debug):
     """
 
 
-def _load(model_path, trust):
-    from .model import load_model
-
-    return load_model(model_path, trust=trust)
-
-
-def _read(inputs, region, text_column, keep_going, quiet=True):
-    """The sentence table of the inputs and the exit code their skipped files call for."""
-    from .errors import ReadError
-    from .reading import expand_inputs
-    from .structure import read_sentences
-
-    skipped: list = []
-    files = expand_inputs(inputs, None if len(inputs) == 1 else skipped)
-    if len(files) == 1 and not skipped:  # one file: its error is the error
-        return read_sentences(files, region=region, text_column=text_column), 0
-    missing = len(skipped)
-    try:
-        frame = read_sentences(files, region=region, text_column=text_column, skipped=skipped, progress=not quiet)
-    except ReadError:
-        _report_skipped(skipped, len(files) + missing, keep_going)
-        raise ReadError(f"{' '.join(inputs)}: none of the {len(files) + missing} input(s) could be read; see the warnings above") from None
-    return frame, _report_skipped(skipped, len(files) + missing, keep_going)
-
-
 @main.command()
 @click.argument("inputs", nargs=-1, required=True)
 @click.option("-o", "--output", type=click.Path(), help="Output file: .csv (default, UTF-8 with BOM), .jsonl, .parquet or .xlsx. Without it, CSV goes to standard output.")
-@click.option("--model", "model_path", type=click.Path(), help="Model file (default: models/default.joblib).")
-@click.option("--trust-model", is_flag=True, help="Load a model that has no manifest (only from a source you trust).")
-@click.option("--region", help="The region of every input (e.g. 江苏), instead of headings and inference.")
-@click.option("--text-column", default="text", show_default=True, help="Text column of table inputs.")
+@MODEL
+@TRUST_MODEL
+@REGION
+@TEXT_COLUMN
 @click.option("--explain", is_flag=True, help="Add a `why` column: the words that drove each theme.")
 @click.option("--all-rows/--report-only", default=True, show_default=True, help="Keep preface, links and disclaimers as rows with kept=false, or drop them.")
-@click.option("--keep-going", is_flag=True, help="Exit 0 even when some files of a batch were skipped.")
-@click.option("--n-jobs", default=1, show_default=True, help="Worker processes (-1: all cores); results are identical.")
-@click.option("--chunk-size", default=20_000, show_default=True, type=click.IntRange(min=1), help="Sentences per chunk: memory stays bounded on huge tables.")
+@KEEP_GOING
+@N_JOBS
+@CHUNK_SIZE
 @click.option("--dask", "dask_address", metavar="local|ADDRESS", help="Tag on a Dask cluster: `local` starts one here, or give a scheduler address like tcp://10.0.0.5:8786 (needs the [dask] extra).")
-@click.option("--quiet", is_flag=True, help="No progress bar.")
+@QUIET
 @run_safely
 def tag(inputs, output, model_path, trust_model, region, text_column, explain, all_rows, keep_going, n_jobs, chunk_size, dask_address, quiet):
     """Split reports into sentences, find regions and sections, and tag themes.
@@ -150,39 +164,18 @@ def tag(inputs, output, model_path, trust_model, region, text_column, explain, a
       lowcarbon tag all-sentences.parquet -o tagged.parquet --n-jobs -1
     """
     from .errors import ReadError
-    from .model import DEFAULT_MODEL
-    from .reading import expand_inputs
-    from .report import ChunkWriter
-    from .tagging import sentence_chunks, tag_chunks
+    from .streaming import tag_files
 
-    model = _load(model_path, trust_model)  # checked here, once, before any work
-    if len(inputs) == 1:  # a lone missing path or empty folder is the error itself
-        inputs = expand_inputs(inputs)
-    batch = len(inputs) > 1
-    skipped: list | None = [] if batch else None
-    chunks = sentence_chunks(inputs, region, text_column, chunk_size, skipped)
-    if not all_rows:
-        chunks = (c[c["kept"]].reset_index(drop=True) for c in chunks)
-    if dask_address:
-        from .tagging import dask_tag_chunks
-
-        tagged = dask_tag_chunks(chunks, model, dask_address, explain)
-    else:
-        tagged = tag_chunks(chunks, model, n_jobs, explain, model_path=str(model_path or DEFAULT_MODEL), trust=trust_model)
-    from tqdm import tqdm
-
-    bar = tqdm(unit=" sentences", disable=quiet or not sys.stderr.isatty(), leave=False, desc="tagging")
-    with ChunkWriter(output) as writer:
-        for frame in tagged:
-            writer.write(frame)
-            bar.update(len(frame))
-        bar.close()
-        if batch and writer.rows == 0 and skipped:
-            _report_skipped(skipped, len(skipped), keep_going)
-            raise ReadError(f"{' '.join(inputs)}: nothing could be read; see the warnings above")
-    code = _report_skipped(skipped, None, keep_going) if skipped else 0
+    files, on_error = _batch(inputs)
+    summary = tag_files(files, output, model=model_path, trust_model=trust_model, n_jobs=n_jobs, chunk_size=chunk_size,
+                        on_error=on_error, region=region, text_column=text_column, explain=explain, all_rows=all_rows,
+                        dask=dask_address, progress=not quiet)
+    code = _report_skipped(summary, keep_going)
+    written = int(summary["sentences"].sum())
+    if written == 0 and (summary["status"] == "skipped").any():  # tag_files wrote nothing
+        raise ReadError(f"{' '.join(inputs)}: nothing could be read; see the warnings above")
     if output and not quiet:
-        click.echo(f"wrote {writer.rows} sentences to {output}", err=True)
+        click.echo(f"wrote {written} sentences to {output}", err=True)
     sys.exit(code)
 
 
@@ -209,9 +202,11 @@ def train(corpus, output, seed, no_cv):
     Example:
       lowcarbon train corpus/train.csv -o models/default.joblib --seed 0
     """
-    from .model import load_corpus, save_model, train as train_model
+    from .corpus import load_corpus
+    from .persistence import save_model
+    from .training import train as train_model
 
-    data = load_corpus(corpus, warn=lambda m: click.echo(f"lowcarbon: warning: {m}", err=True))
+    data = load_corpus(corpus)
     click.echo(f"training on {len(data)} sentences from {len(corpus)} file(s)…", err=True)
     model, metadata = train_model(data, random_state=seed, cv=not no_cv)
     save_model(model, output, metadata)
@@ -227,8 +222,8 @@ def train(corpus, output, seed, no_cv):
 
 @main.command()
 @click.argument("corpus", nargs=-1, required=True)
-@click.option("--model", "model_path", type=click.Path(), help="Model file (default: models/default.joblib).")
-@click.option("--trust-model", is_flag=True, help="Load a model that has no manifest.")
+@MODEL
+@TRUST_MODEL
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 @run_safely
 def evaluate(corpus, model_path, trust_model, as_json):
@@ -238,9 +233,11 @@ def evaluate(corpus, model_path, trust_model, as_json):
     Example:
       lowcarbon evaluate corpus/test.csv
     """
-    from .model import evaluate as evaluate_model, load_corpus
+    from .corpus import load_corpus
+    from .evaluation import evaluate as evaluate_model
+    from .persistence import load_model
 
-    model = _load(model_path, trust_model)
+    model = load_model(model_path, trust=trust_model)
     data = load_corpus(corpus, drop_duplicates=False)
     table, summary = evaluate_model(model, data)
     if as_json:
@@ -256,12 +253,12 @@ def evaluate(corpus, model_path, trust_model, as_json):
 @click.argument("inputs", nargs=-1, required=True)
 @click.option("-o", "--output", required=True, type=click.Path(), help="Folder to write the report into.")
 @click.option("--force", is_flag=True, help="Replace the output folder if it exists.")
-@click.option("--model", "model_path", type=click.Path(), help="Model file (default: models/default.joblib).")
-@click.option("--trust-model", is_flag=True, help="Load a model that has no manifest.")
-@click.option("--region", help="The region of every input, instead of headings and inference.")
-@click.option("--text-column", default="text", show_default=True, help="Text column of table inputs.")
-@click.option("--keep-going", is_flag=True, help="Exit 0 even when some files of a batch were skipped.")
-@click.option("--quiet", is_flag=True, help="No progress bar.")
+@MODEL
+@TRUST_MODEL
+@REGION
+@TEXT_COLUMN
+@KEEP_GOING
+@QUIET
 @run_safely
 def report(inputs, output, force, model_path, trust_model, region, text_column, keep_going, quiet):
     """Tag reports and write per-region tables, quantified targets, an Excel workbook and an HTML report.
@@ -273,16 +270,27 @@ def report(inputs, output, force, model_path, trust_model, region, text_column, 
     Example:
       lowcarbon report corpus/samples/2025-provinces-lowcarbon-digest.txt -o out/
     """
-    from pathlib import Path
-
-    from .errors import OutputError
+    from .errors import OutputError, ReadError
+    from .persistence import load_model
     from .report import build_report
+    from .streaming import SentenceStream
     from .tagging import tag as tag_frame
 
     if Path(output).exists() and not force:  # refuse before any work is done
         raise OutputError(f"{output}: already exists; choose another folder or pass --force to replace it")
-    model = _load(model_path, trust_model)
-    frame, code = _read(inputs, region, text_column, keep_going, quiet)
+    model = load_model(model_path, trust=trust_model)
+    files, on_error = _batch(inputs)
+    stream = SentenceStream(files, region=region, text_column=text_column, chunk_size=None, on_error=on_error,
+                            progress=not quiet)
+    try:
+        frame = stream.read()
+    except ReadError:
+        if on_error == "raise":
+            raise
+        _report_skipped(stream.summary, keep_going)
+        raise ReadError(f"{' '.join(inputs)}: none of the {len(stream.summary)} input(s) could be read; "
+                        "see the warnings above") from None
+    code = _report_skipped(stream.summary, keep_going)
     tagged = tag_frame(frame, model)
     tables = build_report(tagged, output, force=force, model_name=Path(model_path).name if model_path else "default")
     regions = tables["by_region"]["region"].nunique()

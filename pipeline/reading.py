@@ -9,7 +9,7 @@ from __future__ import annotations
 import io
 import os
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
@@ -33,12 +33,10 @@ CANDIDATE_ENCODINGS = ["utf_8", "gb18030", "utf_16", "big5"]
 class Source:
     """One input: free text (a report or an article) or a table whose rows are units."""
 
-    name: str
-    path: Path | None
+    name: str  # the path as given, or <stdin>: what messages and the `doc` column show
     text: str | None = None
     table: pd.DataFrame | None = None
-    encoding: str | None = None
-    meta: dict = field(default_factory=dict)
+    encoding: str | None = None  # the detected encoding of a text read from bytes
 
 
 def decode_bytes(data: bytes, name: str) -> tuple[str, str]:
@@ -107,7 +105,7 @@ def read_text_bytes(data: bytes, name: str) -> Source:
     _check_lines(text, name)
     if not text.strip():
         raise ReadError(f"{name}: the file is empty; give a file with report text")
-    return Source(name=name, path=None, text=text, encoding=enc)
+    return Source(name=name, text=text, encoding=enc)
 
 
 def _read_html(data: bytes, name: str) -> str:
@@ -195,7 +193,7 @@ def read_path(path: str | os.PathLike, text_column: str = "text") -> Source:
     suffix = path.suffix.lower()
     try:
         if suffix in TABLE_SUFFIXES:
-            return Source(name=name, path=path, table=read_table(path, name, text_column))
+            return Source(name=name, table=read_table(path, name, text_column))
         if suffix == ".docx":
             text = _read_docx(path, name)
         elif suffix == ".pdf":
@@ -206,9 +204,7 @@ def read_path(path: str | os.PathLike, text_column: str = "text") -> Source:
                 raise ReadError(f"{name}: the file is empty; give a file with report text")
             text = _read_html(data, name)
         else:
-            source = read_text_bytes(path.read_bytes(), name)
-            source.path = path
-            return source
+            return read_text_bytes(path.read_bytes(), name)
     except PermissionError:
         raise ReadError(f"{name}: permission denied; check the file's permissions") from None
     except IsADirectoryError:
@@ -216,25 +212,20 @@ def read_path(path: str | os.PathLike, text_column: str = "text") -> Source:
     if not text.strip():
         raise ReadError(f"{name}: no text found in the file; check that it is a report")
     _check_lines(text, name)
-    return Source(name=name, path=path, text=text)
+    return Source(name=name, text=text)
 
 
-def expand_inputs(paths, skipped: list | None = None) -> list[str]:
-    """Turn files and folders into a stable list of files; folders are walked in sorted order.
+def expand_inputs(paths) -> list[str]:
+    """Files and folders as a stable list of files; folders are walked in sorted order.
 
-    With `skipped`, a missing path or an empty folder is recorded there instead of raised."""
-    files: list[str] = []
-    for raw in paths:
-        try:
-            files.extend(_expand_one(str(raw)))
-        except ReadError as exc:
-            if skipped is None:
-                raise
-            skipped.append((str(raw), str(exc)))
-    return files
+    A missing path or a folder without readable files is a ReadError."""
+    return [file for raw in paths for file in expand_input(raw)]
 
 
-def _expand_one(raw: str) -> list[str]:
+def expand_input(raw) -> list[str]:
+    """One input as its files: a file (or '-') itself, a folder its readable files, recursively,
+    sorted by relative path, hidden files and folders left out."""
+    raw = str(raw)
     if raw == "-":
         return [raw]
     path = Path(raw)
@@ -250,24 +241,6 @@ def _expand_one(raw: str) -> list[str]:
     if not found:
         raise ReadError(f"{raw}: no readable report files in this folder (.txt .md .html .docx .pdf .csv .jsonl .parquet .xlsx)")
     return [str(p) for p in found]
-
-
-def iter_sources(paths, text_column: str = "text", skipped: list | None = None, progress: bool = False):
-    """Yield a Source per input file; with `skipped`, bad files are recorded there and skipped.
-
-    With `progress`, a tqdm bar counts files on standard error (only when it is a terminal)."""
-    files = expand_inputs(paths, skipped)
-    if progress and len(files) > 1:
-        from tqdm import tqdm
-
-        files = tqdm(files, desc="reading", unit="file", disable=not sys.stderr.isatty(), leave=False)
-    for file in files:
-        try:
-            yield read_path(file, text_column)
-        except ReadError as exc:
-            if skipped is None:
-                raise
-            skipped.append((file, str(exc)))
 
 
 def _text_encoding(path: Path) -> str:

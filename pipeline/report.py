@@ -1,168 +1,26 @@
-"""Report: tables written atomically by suffix, and the report folder (CSV, XLSX, HTML).
+"""The report folder: sentence and aggregate tables as CSV, one Excel workbook, one HTML page.
 
-Every file is written to a temporary name and renamed, and the report folder is built in
-a temporary folder and moved into place, so an interrupted run never leaves half an output.
+The folder is built in a temporary folder beside the target and moved into place, so an
+interrupted run never leaves half a report. The HTML is self-contained (inline SVG chart,
+no scripts or links), so it opens anywhere without a network. The chart is drawn on a
+matplotlib Figure of its own: no pyplot, no backend chosen, nothing global changed.
 """
 from __future__ import annotations
 
 import os
 import shutil
-import sys
 import tempfile
 from pathlib import Path
 
 import pandas as pd
 
+from .aggregation import UNASSIGNED, aggregate_by_region, aggregate_by_region_section, aggregate_by_region_year
 from .errors import OutputError
+from .labels import LABELS, LOW_CARBON, THEMES, split_themes
+from .places import region_sort_key
+from .targets import extract_targets
+from .writing import write_table_to
 
-TABLE_WRITERS = (".csv", ".jsonl", ".parquet", ".xlsx")
-
-
-def temp_beside(path: Path) -> Path:
-    """An empty temporary file next to `path` (same file system, so a rename is atomic), with normal permissions."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
-    os.close(fd)
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(tmp, 0o666 & ~umask)
-    return Path(tmp)
-
-
-def atomic_write(path, writer) -> None:
-    """Call writer(tmp_path), then rename it over `path`; on any failure remove the temporary file."""
-    path = Path(path)
-    tmp = temp_beside(path)
-    try:
-        writer(Path(tmp))
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def _for_text_formats(frame: pd.DataFrame) -> pd.DataFrame:
-    out = frame.copy()
-    for col in out.columns:
-        if out[col].dtype == bool:
-            out[col] = out[col].map({True: "true", False: "false"})
-    return out
-
-
-def write_table_to(frame: pd.DataFrame, path: Path, suffix: str) -> None:
-    if suffix == ".csv":
-        _for_text_formats(frame).to_csv(path, index=False, encoding="utf-8-sig")
-    elif suffix == ".jsonl":
-        frame.to_json(path, orient="records", lines=True, force_ascii=False)
-    elif suffix == ".parquet":
-        frame.to_parquet(path, index=False)
-    elif suffix == ".xlsx":
-        frame.to_excel(path, index=False, engine="openpyxl")
-    else:
-        raise OutputError(f"{path}: unknown output type {suffix}; use .csv, .jsonl, .parquet or .xlsx")
-
-
-def write_table(frame: pd.DataFrame, path) -> None:
-    """Write a table as CSV (UTF-8 with BOM, for Excel), JSONL, Parquet or XLSX by the suffix of `path`."""
-    path = Path(path)
-    suffix = path.suffix.lower()
-    if suffix not in TABLE_WRITERS:
-        raise OutputError(f"{path}: unknown output type {suffix or '(none)'}; use .csv, .jsonl, .parquet or .xlsx")
-    if path.is_dir():
-        raise OutputError(f"{path}: is a folder; give a file name like out.csv")
-    atomic_write(path, lambda tmp: write_table_to(frame, tmp, suffix))
-
-
-class ChunkWriter:
-    """Write a table chunk by chunk to a temporary file, renamed into place on success.
-
-    CSV (UTF-8 with BOM) and JSONL are appended; Parquet goes through one pyarrow writer with
-    the first chunk's schema; XLSX is collected and written at the end (Excel is small).
-    Without a path, CSV goes to standard output."""
-
-    def __init__(self, path=None):
-        self.path = Path(path) if path else None
-        self.suffix = self.path.suffix.lower() if self.path else ".csv"
-        if self.path is not None:
-            if self.suffix not in TABLE_WRITERS:
-                raise OutputError(f"{self.path}: unknown output type {self.suffix or '(none)'}; use .csv, .jsonl, .parquet or .xlsx")
-            if self.path.is_dir():
-                raise OutputError(f"{self.path}: is a folder; give a file name like out.csv")
-        self.rows = 0
-        self._tmp = None
-        self._handle = None
-        self._parquet = None
-        self._schema = None
-        self._frames = []
-        self._columns = None
-        self._warned = False
-
-    def __enter__(self):
-        if self.path is not None:
-            self._tmp = temp_beside(self.path)
-        return self
-
-    def write(self, frame: pd.DataFrame) -> None:
-        header = self.rows == 0 and self._columns is None
-        if self._columns is None:
-            self._columns = list(frame.columns)
-        elif list(frame.columns) != self._columns:  # inputs with other extra columns: one table, one header
-            extra = [c for c in frame.columns if c not in self._columns]
-            if extra and not self._warned:
-                import warnings
-
-                warnings.warn(f"columns {', '.join(map(str, extra))} of a later input are not in the first input's "
-                              "table and are left out; tag such inputs separately to keep them", stacklevel=2)
-                self._warned = True
-            frame = frame.reindex(columns=self._columns)
-        self.rows += len(frame)
-        if self.path is None:
-            _for_text_formats(frame).to_csv(sys.stdout, index=False, header=header)
-            return
-        if self.suffix == ".csv":
-            if self._handle is None:
-                self._handle = open(self._tmp, "w", encoding="utf-8-sig", newline="")
-            _for_text_formats(frame).to_csv(self._handle, index=False, header=header)
-        elif self.suffix == ".jsonl":
-            if self._handle is None:
-                self._handle = open(self._tmp, "w", encoding="utf-8")
-            text = frame.to_json(orient="records", lines=True, force_ascii=False)
-            self._handle.write(text if text.endswith("\n") or not text else text + "\n")
-        elif self.suffix == ".parquet":
-            import pyarrow as pa
-            import pyarrow.parquet as pq
-
-            if self._parquet is None:
-                self._schema = pa.Schema.from_pandas(frame, preserve_index=False)
-                # a first chunk with no region (or no year) types the column as null: say what it will hold
-                fields = [pa.field(f.name, pa.int64() if f.name == "year" else pa.string()) if pa.types.is_null(f.type) else f
-                          for f in self._schema]
-                self._schema = pa.schema(fields)
-                self._parquet = pq.ParquetWriter(self._tmp, self._schema)
-            self._parquet.write_table(pa.Table.from_pandas(frame, schema=self._schema, preserve_index=False))
-        else:
-            self._frames.append(frame)
-
-    def __exit__(self, kind, value, traceback):
-        try:
-            if self._handle is not None:
-                self._handle.close()
-            if self._parquet is not None:
-                self._parquet.close()
-            if kind is None and self.path is not None:
-                if self.suffix == ".xlsx":
-                    frame = pd.concat(self._frames, ignore_index=True) if self._frames else pd.DataFrame()
-                    write_table_to(frame, self._tmp, ".xlsx")
-                elif self.rows == 0 and self.suffix in (".parquet",):
-                    write_table_to(pd.DataFrame(), self._tmp, self.suffix)
-                os.replace(self._tmp, self.path)
-        finally:
-            if self._tmp is not None and self._tmp.exists():
-                self._tmp.unlink()
-        return False
-
-
-# ---------------------------------------------------------------- the report folder
 THEME_COLOURS = {"energy": "#e8a33d", "buildings": "#8c6bb1", "transport": "#3b8bc2", "ecology": "#4daf4a",
                  "markets": "#d9534f", "low_carbon": "#7f8c8d"}
 THEME_NAMES = {"energy": "能源 energy", "buildings": "建筑 buildings", "transport": "交通 transport",
@@ -181,56 +39,54 @@ CJK_FONTS = ["Noto Sans CJK SC", "Source Han Sans SC", "WenQuanYi Zen Hei", "Mic
 
 
 def _review_plan_svg(by_section: pd.DataFrame) -> str:
-    """Grouped bars per region: review vs plan sentence counts per theme, as inline SVG with live text."""
+    """Grouped bars per region: review vs plan sentence counts per theme, as inline SVG with live text.
+
+    Drawn on a Figure of its own (no pyplot: no backend to choose, no figure left open), with
+    rc settings only inside rc_context. The SVG has no date and its ids come from a fixed
+    salt, so the same tables give the same bytes."""
     import io
+    import logging
+    import warnings
 
     import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    from matplotlib import rcParams
-
-    from . import THEMES
+    from matplotlib.figure import Figure
 
     frame = by_section[by_section["theme"].isin(THEMES) & by_section["section"].isin(["review", "plan"])]
     regions = list(dict.fromkeys(frame["region"]))
     if not regions:
         return "<p>没有回顾或任务部分的句子 (no review or plan sentences).</p>"
-    import logging
-    import warnings
-
     font_log = logging.getLogger("matplotlib.font_manager")
     level = font_log.level
     font_log.setLevel(logging.ERROR)  # "findfont: … not found" for each CJK family this machine lacks
-    with matplotlib.rc_context({"svg.fonttype": "none", "font.family": CJK_FONTS, "axes.unicode_minus": False}), \
-            warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # missing glyph metrics: the browser draws the text, not matplotlib
-        fig, axes = plt.subplots(1, len(regions), figsize=(max(4.0, 2.6 * len(regions)), 3.2), sharey=True, squeeze=False)
-        width = 0.38
-        for ax, region in zip(axes[0], regions):
-            part = frame[frame["region"] == region]
-            for k, (section, label, alpha) in enumerate((("review", "回顾 review", 0.55), ("plan", "任务 plan", 1.0))):
-                counts = [int(part[(part.section == section) & (part.theme == t)]["sentences"].sum()) for t in THEMES]
-                ax.bar([i + (k - 0.5) * width for i in range(len(THEMES))], counts, width, alpha=alpha,
-                       color=[THEME_COLOURS[t] for t in THEMES], label=label, edgecolor="#333" if k else "none")
-            ax.set_title(str(region), fontsize=12)
-            ax.set_xticks(range(len(THEMES)), [THEME_NAMES[t].split()[0] for t in THEMES], fontsize=9)
-            ax.spines[["top", "right"]].set_visible(False)
-        axes[0][0].set_ylabel("句数 sentences")
-        axes[0][0].legend(fontsize=8, frameon=False)
-        fig.tight_layout()
-        buffer = io.StringIO()
-        fig.savefig(buffer, format="svg")
-        plt.close(fig)
-    font_log.setLevel(level)
+    try:
+        with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "lowcarbon", "font.family": CJK_FONTS,
+                                    "axes.unicode_minus": False}), warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # missing glyph metrics: the browser draws the text, not matplotlib
+            fig = Figure(figsize=(max(4.0, 2.6 * len(regions)), 3.2))
+            axes = fig.subplots(1, len(regions), sharey=True, squeeze=False)
+            width = 0.38
+            for ax, region in zip(axes[0], regions):
+                part = frame[frame["region"] == region]
+                for k, (section, label, alpha) in enumerate((("review", "回顾 review", 0.55), ("plan", "任务 plan", 1.0))):
+                    counts = [int(part[(part.section == section) & (part.theme == t)]["sentences"].sum()) for t in THEMES]
+                    ax.bar([i + (k - 0.5) * width for i in range(len(THEMES))], counts, width, alpha=alpha,
+                           color=[THEME_COLOURS[t] for t in THEMES], label=label, edgecolor="#333" if k else "none")
+                ax.set_title(str(region), fontsize=12)
+                ax.set_xticks(range(len(THEMES)), [THEME_NAMES[t].split()[0] for t in THEMES], fontsize=9)
+                ax.spines[["top", "right"]].set_visible(False)
+            axes[0][0].set_ylabel("句数 sentences")
+            axes[0][0].legend(fontsize=8, frameon=False)
+            fig.tight_layout()
+            buffer = io.StringIO()
+            fig.savefig(buffer, format="svg", metadata={"Date": None})
+    finally:
+        font_log.setLevel(level)
     svg = buffer.getvalue()
     return svg[svg.index("<svg"):]
 
 
 def _heatmap_html(by_region: pd.DataFrame) -> str:
     import html
-
-    from . import THEMES
 
     table = by_region[by_region["theme"].isin(THEMES)].pivot(index="region", columns="theme", values="share_of_region")
     table = table.reindex(index=list(dict.fromkeys(by_region["region"])), columns=list(THEMES))
@@ -254,10 +110,6 @@ def _heatmap_html(by_region: pd.DataFrame) -> str:
 def _sentences_html(tagged: pd.DataFrame) -> str:
     import html
 
-    from . import THEMES
-    from .aggregate import UNASSIGNED
-    from .places import region_sort_key
-
     kept = tagged[tagged["kept"].astype(bool)].copy()
     kept["region"] = kept["region"].fillna(UNASSIGNED).replace("", UNASSIGNED)
     parts = []
@@ -265,16 +117,16 @@ def _sentences_html(tagged: pd.DataFrame) -> str:
         rows = kept[kept["region"] == region]
         items = []
         for row in rows.itertuples(index=False):
-            themes = [t for t in str(row.themes or "").split("|") if t]
+            themes = split_themes(row.themes)
             badges = "".join(f'<span class="badge" style="background:{THEME_COLOURS[t]}">{THEME_NAMES[t].split()[0]} '
                              f'{getattr(row, "p_" + t):.2f}</span>' for t in themes)
             if not themes and row.low_carbon:
-                badges = f'<span class="badge" style="background:{THEME_COLOURS["low_carbon"]}">低碳 {row.p_low_carbon:.2f}</span>'
+                badges = f'<span class="badge" style="background:{THEME_COLOURS[LOW_CARBON]}">低碳 {row.p_low_carbon:.2f}</span>'
             style = f' style="border-left:4px solid {THEME_COLOURS[themes[0]]}"' if themes else (
                 ' style="border-left:4px solid #bbb"' if row.low_carbon else "")
             section = {"review": "回顾", "plan": "任务"}.get(row.section, "")
             items.append(f'<li{style}><span class="sec">{section}</span>{html.escape(str(row.text))} {badges}</li>')
-        n_low = int(rows["low_carbon"].astype(bool).sum())
+        n_low = int(rows[LOW_CARBON].astype(bool).sum())
         parts.append(f'<details><summary>{html.escape(region)} — {len(rows)} 句，其中低碳 {n_low} 句</summary>'
                      f'<ul class="sents">{"".join(items)}</ul></details>')
     return "".join(parts)
@@ -316,7 +168,7 @@ def render_html(tagged, by_region, by_section, targets, title="低碳主题报�
 
     import jinja2
 
-    from . import THEMES, __version__
+    from . import __version__
 
     shown = targets[["region", "section", "year", "themes", "thing", "change", "quantity", "value_norm", "unit_norm"]].copy() \
         if not targets.empty else targets
@@ -324,12 +176,12 @@ def render_html(tagged, by_region, by_section, targets, title="低碳主题报�
         if not targets.empty else "<p>没有找到量化目标 (no quantified targets in low-carbon sentences).</p>"
     kept = tagged[tagged["kept"].astype(bool)]
     n_regions = by_region["region"].nunique() if not by_region.empty else 0
-    summary = (f"{tagged['doc'].nunique()} 份文件, {len(kept)} 句报告正文, {int(kept['low_carbon'].astype(bool).sum())} 句低碳, "
+    summary = (f"{tagged['doc'].nunique()} 份文件, {len(kept)} 句报告正文, {int(kept[LOW_CARBON].astype(bool).sum())} 句低碳, "
                f"{n_regions} 个地区, {len(targets)} 个量化目标。")
     template = jinja2.Environment(autoescape=False).from_string(HTML_TEMPLATE)
     return template.render(
         title=html.escape(title), summary=summary, fonts=", ".join(f'"{f}"' for f in CJK_FONTS[:-1]) + ", sans-serif",
-        colours=[(t, THEME_COLOURS[t]) for t in (*THEMES, "low_carbon")], names=THEME_NAMES,
+        colours=[(t, THEME_COLOURS[t]) for t in LABELS], names=THEME_NAMES,
         heatmap=_heatmap_html(by_region) if not by_region.empty else "<p>没有句子 (no sentences).</p>",
         chart=_review_plan_svg(by_section) if not by_section.empty else "", targets=targets_html,
         sentences=_sentences_html(tagged), version=__version__, model=html.escape(model_name),
@@ -343,8 +195,6 @@ def _readable(frame: pd.DataFrame) -> pd.DataFrame:
 def build_report(tagged: pd.DataFrame, out_dir, force: bool = False, model_name: str = "") -> dict:
     """Write sentences.csv, by_region.csv, by_region_section.csv, by_region_year.csv, targets.csv,
     report.xlsx and report.html into out_dir, built in a temporary folder and moved into place."""
-    from .aggregate import aggregate_by_region, aggregate_by_region_section, aggregate_by_region_year, extract_targets
-
     out_dir = Path(out_dir)
     if out_dir.exists() and not force:
         raise OutputError(f"{out_dir}: already exists; choose another folder or pass --force to replace it")

@@ -1,10 +1,23 @@
-"""Structure: clean-up, region blocks, sections and sentences, as one DataFrame.
+"""Structure: region blocks, sections and sentences of a document, as one DataFrame.
 
 A document is read line by line. Each line is a heading (region or section), report text,
 or non-report matter (preface, links, source lines, disclaimer, promotion, URLs). Lines are
 grouped into region blocks; each block gets a region from its heading, the user, the file
 name, or the weight of the places it names. Every line is split into sentences with
 character offsets into the decoded source, so nothing is lost and every row can be traced.
+
+The sentence table has the columns of SENTENCE_COLUMNS:
+  doc, block          the input and the region block within it
+  region, region_source, region_evidence
+                      the region, how it was found (given / heading / filename / inferred /
+                      table / none) and, when inferred, the place names that decided it
+  section, year       review / plan / other, and the year that part of the report is about
+  sent_id, start, end the row's number in its input and its character offsets in the text
+  kind                sentence / heading, or one of NON_REPORT_KINDS
+  kept                "is report text": true for sentences and headings, false for
+                      NON_REPORT_KINDS; only kept rows are tagged, aggregated and reported
+                      (the name is part of the output format)
+  text                the sentence as written
 """
 from __future__ import annotations
 
@@ -15,31 +28,15 @@ from pathlib import Path
 import pandas as pd
 
 from . import places
-from .errors import ReadError
-from .reading import Source, iter_sources
+from .labels import TAG_COLUMNS
+from .reading import Source
+from .text import clean_text
 
 SENTENCE_COLUMNS = [
     "doc", "block", "region", "region_source", "region_evidence", "section", "year",
     "sent_id", "start", "end", "kind", "kept", "text",
 ]
 NON_REPORT_KINDS = ("preface", "link", "linked-title", "source", "disclaimer", "promo", "url")
-
-# ---------------------------------------------------------------- clean-up
-# Full-width letters, digits and spaces become ASCII; Chinese punctuation stays as written.
-# The map is one character to one character, so offsets into the source stay valid.
-_WIDTH = {c: c - 0xFEE0 for c in range(0xFF10, 0xFF1A)}
-_WIDTH.update({c: c - 0xFEE0 for c in range(0xFF21, 0xFF3B)})
-_WIDTH.update({c: c - 0xFEE0 for c in range(0xFF41, 0xFF5B)})
-_WIDTH.update({0x3000: 0x20, 0x00A0: 0x20, 0x2002: 0x20, 0x2003: 0x20, 0x2009: 0x20, 0xFEFF: 0x20,
-               0x200B: 0x20, 0xFF05: ord("%"), 0xFF0E: ord("."), 0x09: 0x20, 0x0B: 0x20, 0x0C: 0x20})
-# A lone surrogate is no text (no decoder makes one; only a program can): U+FFFD, one for one.
-_WIDTH.update({c: 0xFFFD for c in range(0xD800, 0xE000)})
-
-
-def clean_text(text: str) -> str:
-    """Normalise widths and odd spaces, one character for one, so cleaning twice changes nothing."""
-    return text.translate(_WIDTH)
-
 
 # ---------------------------------------------------------------- sentences
 TERMINATORS = set("。！？；!?;")
@@ -367,7 +364,7 @@ def table_sentences(table: pd.DataFrame, doc: str, text_column: str = "text", re
     out = table.copy()
     texts = out[text_column].astype(str).map(clean_text)
     own = [c for c in out.columns if c != text_column]
-    reserved = set(SENTENCE_COLUMNS) | {"themes", "low_carbon"} | {f"p_{t}" for t in ("energy", "buildings", "transport", "ecology", "markets", "low_carbon")}
+    reserved = set(SENTENCE_COLUMNS) | set(TAG_COLUMNS)  # a table's own labels, such as gold ones, become *_input
     keep = {c: (f"{c}_input" if c in reserved and c not in ("region", "section", "year") else c) for c in own}
     out = out[own].rename(columns=keep)
     frame = pd.DataFrame({
@@ -397,12 +394,3 @@ def source_sentences(source: Source, region: str | None = None, text_column: str
     if source.table is not None:
         return table_sentences(source.table, source.name, text_column, region, filename)
     return document_sentences(source.text, source.name, region, filename)
-
-
-def read_sentences(paths, region: str | None = None, text_column: str = "text", skipped: list | None = None,
-                   progress: bool = False) -> pd.DataFrame:
-    """Read files, folders, tables or '-' into one sentence table (the first stage of every command)."""
-    frames = [source_sentences(s, region, text_column) for s in iter_sources(paths, text_column, skipped, progress)]
-    if not frames:
-        raise ReadError(f"{' '.join(map(str, paths))}: nothing could be read; see the warnings above")
-    return pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]

@@ -67,7 +67,7 @@ def tiny_corpus(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def tiny_model(tiny_corpus, tmp_path_factory) -> Path:
     """A model trained on the tiny corpus, saved with its manifest."""
-    from pipeline.model import load_corpus, save_model, train
+    from pipeline import load_corpus, save_model, train
 
     model, metadata = train(load_corpus([tiny_corpus]), random_state=0, cv=False, threshold_cv=3, calibration_cv=2)
     path = tmp_path_factory.mktemp("model") / "tiny.joblib"

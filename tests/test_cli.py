@@ -146,7 +146,7 @@ def test_unknown_output_suffix(runner, tiny_model, tmp_path):
 
 
 def test_interrupt_exits_130_and_keeps_the_old_output(runner, tiny_model, tmp_path, monkeypatch):
-    import pipeline.tagging
+    import pipeline.parallel
 
     out = tmp_path / "out.csv"
     out.write_text("old results\n", encoding="utf-8")
@@ -158,8 +158,8 @@ def test_interrupt_exits_130_and_keeps_the_old_output(runner, tiny_model, tmp_pa
             raise KeyboardInterrupt
         return original(frame, model, explain)
 
-    original = pipeline.tagging.tag
-    monkeypatch.setattr(pipeline.tagging, "tag", interrupted)
+    original = pipeline.parallel.tag
+    monkeypatch.setattr(pipeline.parallel, "tag", interrupted)
     report = tmp_path / "r.txt"
     report.write_text("新建公园。\n" * 30, encoding="utf-8")
     result = runner.invoke(main, ["tag", str(report), "--model", str(tiny_model), "-o", str(out), "--chunk-size", "5"])
@@ -169,12 +169,12 @@ def test_interrupt_exits_130_and_keeps_the_old_output(runner, tiny_model, tmp_pa
 
 
 def test_internal_error_exits_1_and_points_to_debug(runner, tiny_model, tmp_path, monkeypatch):
-    import pipeline.tagging
+    import pipeline.parallel
 
     def broken(*args, **kwargs):
         raise RuntimeError("something unexpected")
 
-    monkeypatch.setattr(pipeline.tagging, "tag", broken)
+    monkeypatch.setattr(pipeline.parallel, "tag", broken)
     result = runner.invoke(main, ["tag", "-", "--model", str(tiny_model)], input="新建公园。")
     assert result.exit_code == 1
     assert result.stderr.strip() == ("lowcarbon: internal error: RuntimeError: something unexpected "

@@ -32,12 +32,12 @@ from pipeline.reading import Source, read_text_bytes
 from pipeline.structure import (
     NON_REPORT_KINDS,
     SENTENCE_COLUMNS,
-    clean_text,
     document_sentences,
     sentence_offsets,
     split_sentences,
     split_spans,
 )
+from pipeline.text import clean_text
 
 # ---------------------------------------------------------------- strategies
 # Every code point, lone surrogates included (they are valid in a Python str).
@@ -296,7 +296,7 @@ def test_regression_document_sentences_lone_surrogate(text):
 # ---------------------------------------------------------------- 5. tagging
 @pytest.fixture(scope="module")
 def model(tiny_model):
-    from pipeline.model import load_model
+    from pipeline import load_model
 
     return load_model(tiny_model)
 
@@ -310,7 +310,7 @@ TAG_TEXT = st.one_of(
 
 
 def check_tagged(frame: pd.DataFrame, out: pd.DataFrame) -> None:
-    from pipeline.tagging import PROB_COLUMNS, TAG_COLUMNS
+    from pipeline.labels import PROB_COLUMNS, TAG_COLUMNS
 
     assert len(out) == len(frame)
     assert out["text"].tolist() == frame["text"].tolist()
@@ -353,7 +353,7 @@ def test_tagging_only_kept_rows_get_themes(model, rows):
     check_tagged(frame, out)
     # a kept row is tagged as if it were alone
     alone = tag(frame[frame["kept"]].reset_index(drop=True), model)
-    from pipeline.tagging import TAG_COLUMNS
+    from pipeline.labels import TAG_COLUMNS
     pd.testing.assert_frame_equal(out[frame["kept"].to_numpy()].reset_index(drop=True)[TAG_COLUMNS], alone[TAG_COLUMNS])
 
 

@@ -1,11 +1,13 @@
 """Reading every format and encoding, from files the tests write, and refusing bad input."""
 import json
+from pathlib import Path
 
 import pandas as pd
 import pytest
 
 from pipeline.errors import ReadError
-from pipeline.reading import expand_inputs, iter_sources, read_path
+from pipeline.reading import expand_inputs, read_path
+from pipeline.streaming import SentenceStream
 
 REPORT = "2024年主要任务：\n推动深远海海上风电建设，新建1万个电动汽车公共充电桩。\n加强“无废城市”建设；发展绿电！\n"
 
@@ -138,12 +140,26 @@ def test_missing_path_and_empty_folder(tmp_path):
 
 
 def test_batch_skips_bad_files_and_says_why(tmp_path):
-    (tmp_path / "good.txt").write_text("新建公园。", encoding="utf-8")
+    (tmp_path / "good.txt").write_text("新建公园。推进光伏。", encoding="utf-8")
     (tmp_path / "empty.txt").write_bytes(b"")
-    skipped = []
-    sources = list(iter_sources([tmp_path, tmp_path / "missing.txt"], skipped=skipped))
-    assert [s.name for s in sources] == [str(tmp_path / "good.txt")]
-    assert [name.split("/")[-1] for name, _ in skipped] == ["missing.txt", "empty.txt"]
+    stream = SentenceStream([tmp_path, tmp_path / "missing.txt"], on_error="skip")
+    frame = stream.read()
+    assert frame["doc"].unique().tolist() == [str(tmp_path / "good.txt")]
+    summary = stream.summary
+    assert [Path(p).name for p in summary["input"]] == ["missing.txt", "empty.txt", "good.txt"]
+    assert summary["status"].tolist() == ["skipped", "skipped", "ok"] and summary["sentences"].tolist() == [0, 0, 2]
+    assert "no such file or folder" in summary["error"][0] and "the file is empty" in summary["error"][1]
+    assert summary["error"][2] == ""
+
+
+def test_a_bad_input_raises_by_default_and_names_the_file(tmp_path):
+    (tmp_path / "empty.txt").write_bytes(b"")
+    with pytest.raises(ReadError, match="empty.txt: the file is empty"):
+        SentenceStream([tmp_path / "empty.txt"]).read()
+    with pytest.raises(ReadError, match="missing.txt: no such file"):  # at once, before any reading
+        SentenceStream([tmp_path / "missing.txt"])
+    with pytest.raises(ValueError, match="on_error"):
+        SentenceStream([tmp_path], on_error="ignore")
 
 
 def test_nul_bytes_are_binary_even_when_valid_utf8(tmp_path):

@@ -73,10 +73,10 @@ def test_tag_dask_dataframe_partition_by_partition(big_table, tiny_model):
     dd = pytest.importorskip("dask.dataframe")
     from distributed import Client, LocalCluster
 
-    from pipeline.model import load_model
+    from pipeline import load_model
     from pipeline.reading import read_path
     from pipeline.structure import table_sentences
-    from pipeline.tagging import tag, tag_dask
+    from pipeline import tag, tag_dask
 
     model = load_model(tiny_model)
     sentences = table_sentences(read_path(big_table).table, "big.csv")
@@ -90,7 +90,7 @@ def test_tag_dask_dataframe_partition_by_partition(big_table, tiny_model):
 def _chunks_of(big_table, size):
     from pipeline.reading import read_path
     from pipeline.structure import table_sentences
-    from pipeline.tagging import split_rows
+    from pipeline.streaming import split_rows
 
     return list(split_rows(table_sentences(read_path(big_table).table, "big.csv"), size))
 
@@ -104,31 +104,31 @@ WORKER_KINDS = pytest.mark.parametrize("fork", [pytest.param(True, marks=pytest.
 def test_both_worker_kinds_equal_one_process_in_memory_and_from_file(big_table, tiny_model, monkeypatch, fork):
     """Linux forks workers; elsewhere joblib's loky workers load the model themselves. Both must
     return one process's table, chunk for chunk, with --explain's column too."""
-    from pipeline import tagging
-    from pipeline.model import load_model
+    from pipeline import parallel, tagging
+    from pipeline import load_model
 
-    monkeypatch.setattr(tagging, "FORK_WORKERS", fork)
+    monkeypatch.setattr(parallel, "FORK_WORKERS", fork)
     model = load_model(tiny_model)
     chunks = _chunks_of(big_table, 37)
     expected = [tagging.tag(c, model, explain=True) for c in chunks]
-    from_memory = list(tagging.tag_chunks(iter(chunks), model, n_jobs=2, explain=True))
-    from_file = list(tagging.tag_chunks(iter(chunks), None, n_jobs=-1, explain=True, model_path=str(tiny_model)))
+    from_memory = list(parallel.tag_chunks(iter(chunks), model, n_jobs=2, explain=True))
+    from_file = list(parallel.tag_chunks(iter(chunks), None, n_jobs=-1, explain=True, model_path=str(tiny_model)))
     for got in (from_memory, from_file):
         assert len(got) == len(expected) > 5
         for g, e in zip(got, expected):
             pd.testing.assert_frame_equal(g, e)
     assert expected[0]["why"].str.len().gt(0).any()
-    assert not [k for k in tagging._WORKER_MODELS if k[0] == "<in memory>"]  # in-memory models are not kept
+    assert not [k for k in parallel._WORKER_MODELS if k[0] == "<in memory>"]  # in-memory models are not kept
 
 
 @WORKER_KINDS
 def test_a_bad_input_stops_parallel_tagging_after_what_was_read(big_table, tiny_model, monkeypatch, fork):
     """The chunks read before the failure come out tagged, as in one process; then the error."""
-    from pipeline import tagging
+    from pipeline import parallel, tagging
     from pipeline.errors import ReadError
-    from pipeline.model import load_model
+    from pipeline import load_model
 
-    monkeypatch.setattr(tagging, "FORK_WORKERS", fork)
+    monkeypatch.setattr(parallel, "FORK_WORKERS", fork)
     model = load_model(tiny_model)
     good = _chunks_of(big_table, 50)[:3]
 
@@ -139,7 +139,7 @@ def test_a_bad_input_stops_parallel_tagging_after_what_was_read(big_table, tiny_
     for n_jobs in (1, 2):
         got = []
         with pytest.raises(ReadError, match="bad.txt"):
-            for frame in tagging.tag_chunks(chunks(), model, n_jobs=n_jobs):
+            for frame in parallel.tag_chunks(chunks(), model, n_jobs=n_jobs):
                 got.append(frame)
         assert len(got) == 3
         for g, chunk in zip(got, good):
@@ -157,20 +157,20 @@ def test_parallel_tagging_inside_a_daemon_process_falls_back_to_one(big_table, t
 
 
 def _tag_rows_with_two_jobs(table, model_path):
-    from pipeline.model import load_model
-    from pipeline.tagging import sentence_chunks, tag_chunks
+    from pipeline import load_model
+    from pipeline import SentenceStream, tag_chunks
 
-    return sum(len(f) for f in tag_chunks(sentence_chunks([table], chunk_size=50), load_model(model_path), n_jobs=2))
+    return sum(len(f) for f in tag_chunks(SentenceStream([table], chunk_size=50), load_model(model_path), n_jobs=2))
 
 
 def test_parallel_memory_stays_bounded_when_the_writer_is_slow(big_table, tiny_model, monkeypatch):
     """At most two chunks per worker are read ahead of the one being written (both worker kinds)."""
-    from pipeline import tagging
-    from pipeline.model import load_model
+    from pipeline import parallel, tagging
+    from pipeline import load_model
 
     model = load_model(tiny_model)
     for fork in ([True] if CAN_FORK else []) + [False]:
-        monkeypatch.setattr(tagging, "FORK_WORKERS", fork)
+        monkeypatch.setattr(parallel, "FORK_WORKERS", fork)
         read = []
 
         def chunks():
@@ -179,7 +179,7 @@ def test_parallel_memory_stays_bounded_when_the_writer_is_slow(big_table, tiny_m
                 yield chunk
 
         ahead = []
-        for written, _ in enumerate(tagging.tag_chunks(chunks(), model, n_jobs=2), start=1):
+        for written, _ in enumerate(parallel.tag_chunks(chunks(), model, n_jobs=2), start=1):
             ahead.append(len(read) - written)
             time.sleep(0.05)  # a slow writer: workers finish long before their results are taken
         assert len(ahead) > 20 and max(ahead) <= 2 * 2, (fork, max(ahead))

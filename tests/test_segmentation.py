@@ -6,7 +6,7 @@ import random
 import pandas as pd
 import pytest
 
-from pipeline.model import normalize_for_model
+from pipeline.text import normalize_for_model
 from pipeline.segmentation import without_surrogates, word_ends, words
 
 from .conftest import ROOT

@@ -4,7 +4,8 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from pipeline import places
-from pipeline.structure import clean_text, document_sentences, split_sentences, split_spans
+from pipeline.structure import document_sentences, split_sentences, split_spans
+from pipeline.text import clean_text
 
 from .conftest import SEED_GOLD, SEED_TEXT, needs_seed
 
@@ -201,7 +202,7 @@ def test_seed_blocks_regions_sections():
 
 
 def test_folder_of_whole_reports_one_region_per_file_review_and_plan(tmp_path):
-    from pipeline.structure import read_sentences
+    from pipeline import read_sentences
 
     plans = {"江苏省": "二、2025年主要任务", "浙江省": "二、2025年工作安排", "内蒙古自治区": "二、2025年经济社会发展总体要求和政策取向"}
     for province, plan in plans.items():

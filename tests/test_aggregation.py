@@ -3,8 +3,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pipeline.aggregate import (aggregate_by_region, aggregate_by_region_section, aggregate_by_region_year,
-                                extract_targets, parse_number, quantities)
+from pipeline.aggregation import aggregate_by_region, aggregate_by_region_section, aggregate_by_region_year
+from pipeline.targets import extract_targets, parse_number, quantities
 
 
 def _table():

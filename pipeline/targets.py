@@ -1,86 +1,17 @@
-"""Aggregation: per region, section and year, theme by theme; and the quantified targets.
+"""Quantified targets: every quantity in a low-carbon sentence, with its unit and what it counts.
 
-Every function takes the tagged sentence table and returns a DataFrame in long form
-(one row per region × theme, …), regions in the conventional order, themes in the
-guideline's order, so analysts can pivot, chart or join as they like.
+"新增光伏装机94.6万千瓦" gives thing 光伏装机, change 新增, value 946,000 kW. Numbers may be
+Arabic or Chinese with 万/亿 multipliers; units are normalised (万千瓦 -> kW, 亩, tce, ...).
 """
 from __future__ import annotations
 
 import re
 
-import numpy as np
 import pandas as pd
 
-from . import THEMES
+from .aggregation import report_rows
 from .places import region_sort_key
 
-UNASSIGNED = "(未定)"
-METRIC_COLUMNS = ["sentences", "share_of_region", "share_of_low_carbon", "mean_p"]
-
-
-def _report_rows(tagged: pd.DataFrame) -> pd.DataFrame:
-    rows = tagged[tagged["kept"].astype(bool)] if "kept" in tagged.columns else tagged
-    rows = rows.copy()
-    rows["region"] = rows["region"].fillna(UNASSIGNED).replace("", UNASSIGNED)
-    theme_sets = rows["themes"].fillna("").astype(str).str.split("|")
-    for theme in THEMES:
-        rows[f"has_{theme}"] = theme_sets.map(lambda ts, t=theme: t in ts)
-    rows["low_carbon"] = rows["low_carbon"].astype(bool)
-    return rows
-
-
-def _aggregate(tagged: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
-    rows = _report_rows(tagged)
-    if rows.empty:
-        return pd.DataFrame(columns=[*keys, "theme", *METRIC_COLUMNS, "kept_sentences", "low_carbon_sentences"])
-    groups = rows.groupby(keys, dropna=False, sort=False)
-    totals = groups.agg(kept_sentences=("text", "size"), low_carbon_sentences=("low_carbon", "sum")).reset_index()
-    parts = []
-    for theme in [*THEMES, "low_carbon"]:
-        flag = "low_carbon" if theme == "low_carbon" else f"has_{theme}"
-        prob = f"p_{theme}"
-        part = groups.agg(sentences=(flag, "sum"), mean_p=(prob, "mean")).reset_index()
-        part.insert(len(keys), "theme", theme)
-        parts.append(part)
-    out = pd.concat(parts, ignore_index=True).merge(totals, on=keys, how="left")
-    out["sentences"] = out["sentences"].astype(int)
-    out["share_of_region"] = out["sentences"] / out["kept_sentences"].where(out["kept_sentences"] > 0)
-    out["share_of_low_carbon"] = (out["sentences"] / out["low_carbon_sentences"].where(out["low_carbon_sentences"] > 0)).fillna(0.0)
-    out["share_of_region"] = out["share_of_region"].fillna(0.0)
-    out["mean_p"] = out["mean_p"].astype(float).round(4)
-    order = {t: i for i, t in enumerate([*THEMES, "low_carbon"])}
-    section_order = {"review": 0, "plan": 1, "other": 2}
-    out = out.sort_values(
-        by=[*keys, "theme"],
-        key=lambda col: col.map(region_sort_key) if col.name == "region"
-        else col.map(order) if col.name == "theme"
-        else col.map(section_order) if col.name == "section" else col,
-        kind="stable",
-    ).reset_index(drop=True)
-    for col in ("share_of_region", "share_of_low_carbon"):
-        out[col] = out[col].round(4)
-    return out[[*keys, "theme", *METRIC_COLUMNS, "kept_sentences", "low_carbon_sentences"]]
-
-
-def aggregate_by_region(tagged: pd.DataFrame) -> pd.DataFrame:
-    """Region × theme: sentence counts, share of the region's kept sentences, share among its
-    low-carbon sentences, mean probability (the `low_carbon` row counts the flag itself)."""
-    return _aggregate(tagged, ["region"])
-
-
-def aggregate_by_region_section(tagged: pd.DataFrame) -> pd.DataFrame:
-    """Region × section (review / plan / other) × theme: last year's work beside this year's plan."""
-    return _aggregate(tagged, ["region", "section"])
-
-
-def aggregate_by_region_year(tagged: pd.DataFrame) -> pd.DataFrame:
-    """Region × year × theme across many documents (the year of the section a sentence is in)."""
-    frame = tagged.copy()
-    frame["year"] = pd.to_numeric(frame["year"], errors="coerce").astype("Int64")
-    return _aggregate(frame, ["region", "year"])
-
-
-# ---------------------------------------------------------------- quantified targets
 _DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 _SMALL_UNITS = {"十": 10, "百": 100, "千": 1000}
 _BIG_UNITS = {"万": 10_000, "亿": 100_000_000}
@@ -229,7 +160,7 @@ TARGET_COLUMNS = ["doc", "region", "section", "year", "sent_id", "themes", "low_
 
 def extract_targets(tagged: pd.DataFrame, low_carbon_only: bool = True) -> pd.DataFrame:
     """Quantified commitments and results, one row per quantity, with the sentence's theme, region, section and year."""
-    rows = _report_rows(tagged)
+    rows = report_rows(tagged)
     if low_carbon_only:
         rows = rows[rows["low_carbon"]]
     records = []
