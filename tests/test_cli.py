@@ -35,6 +35,7 @@ def _run(runner, args, **kw):
     return runner.invoke(main, args, catch_exceptions=False, **kw)
 
 
+@pytest.mark.slow
 def test_train_evaluate_tag_on_a_corpus_the_test_writes(runner, tiny_corpus, tmp_path):
     model = tmp_path / "m.joblib"
     result = _run(runner, ["train", str(tiny_corpus), "-o", str(model), "--seed", "1"])
@@ -205,6 +206,7 @@ def test_traditional_chinese_is_tagged_like_simplified_and_kept_as_written(runne
     assert out["p_transport"].tolist()[0] == out["p_transport"].tolist()[1]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("stop", ["SIGINT", "SIGTERM"])
 def test_stopping_a_parallel_run_stops_its_workers_and_writes_nothing(tmp_path, stop):
     """A real process with --n-jobs 2, stopped mid-run as a terminal (Ctrl-C) or a timeout would."""

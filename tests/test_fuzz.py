@@ -236,6 +236,7 @@ def _timed(fn, *args, limit=20.0):
     return result
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("text", [
     pytest.param("推进双碳" * 250_000, id="no-terminator"),
     pytest.param(("推进双碳" * 25 + "。") * 9_900 + "推进双碳" * 250, id="full-stops"),
@@ -368,6 +369,7 @@ def test_regression_tagging_lone_surrogate(model, texts):
 
 
 # ---------------------------------------------------------------- 6. the long fuzz run
+@pytest.mark.slow
 @settings(max_examples=10_000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(encoded_text())
 def test_fuzz_read_clean_split_document(case):

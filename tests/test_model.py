@@ -26,6 +26,12 @@ Y = np.array([[int(th in themes.split("|")) for th in THEMES] + [int(lc)] for _,
 SMALL = dict(threshold_cv=3, calibration_cv=2)
 
 
+@pytest.fixture(scope="module")
+def fitted():
+    """One model fitted on the tiny corpus, for the tests that use a model rather than fit one."""
+    return ThemeClassifier(**SMALL).fit(TEXTS, Y)
+
+
 def test_init_stores_arguments_unchanged_and_clone_round_trips():
     model = ThemeClassifier(C=0.3, char_ngrams=(2, 3), random_state=7)
     assert model.get_params()["char_ngrams"] == (2, 3) and model.C == 0.3
@@ -39,7 +45,7 @@ def test_not_fitted_error_before_fit():
 
 
 def test_fit_predict_and_theme_implies_low_carbon():
-    model = ThemeClassifier(**SMALL).fit(TEXTS, Y)
+    model = ThemeClassifier(**SMALL)
     assert model.fit(TEXTS, Y) is model
     pred = model.predict(TEXTS)
     proba = model.predict_proba(TEXTS)
@@ -52,26 +58,51 @@ def test_fit_predict_and_theme_implies_low_carbon():
     assert list(model.classes_) == list(LABELS) and len(model.thresholds_) == 6
 
 
-def test_deterministic_for_a_random_state():
-    a = ThemeClassifier(random_state=3, **SMALL).fit(TEXTS, Y).predict_proba(TEXTS)
-    b = ThemeClassifier(random_state=3, **SMALL).fit(TEXTS, Y).predict_proba(TEXTS)
-    assert np.array_equal(a, b)
+def test_deterministic_for_a_random_state(fitted):
+    again = ThemeClassifier(random_state=fitted.random_state, **SMALL).fit(TEXTS, Y)
+    assert np.array_equal(again.predict_proba(TEXTS), fitted.predict_proba(TEXTS))
 
 
-def test_pickle_round_trip_gives_the_same_predictions():
-    model = ThemeClassifier(**SMALL).fit(TEXTS, Y)
+def test_labels_are_learnt_from_the_columns_of_y(fitted):
+    """A DataFrame y names its labels; the model keeps its order and tagging puts it back."""
+    from pipeline import tag
+
+    order = ["low_carbon", "markets", "energy", "ecology", "buildings", "transport"]
+    y = pd.DataFrame(Y, columns=list(LABELS))[order]
+    model = ThemeClassifier(**SMALL).fit(TEXTS, y)
+    assert list(model.classes_) == order
+    columns = [list(LABELS).index(label) for label in order]
+    assert np.array_equal(model.predict_proba(TEXTS), fitted.predict_proba(TEXTS)[:, columns])
+    assert np.array_equal(model.predict(TEXTS), fitted.predict(TEXTS)[:, columns])
+    assert model.score(TEXTS, y) == fitted.score(TEXTS, Y)
+    sentences = pd.DataFrame({"text": TEXTS, "kept": True})
+    pd.testing.assert_frame_equal(tag(sentences, model, explain=True), tag(sentences, fitted, explain=True))
+
+
+@pytest.mark.parametrize("columns,message", [
+    ([*THEMES, "climate"], "unknown: climate; missing: low_carbon"),
+    (list(THEMES), "missing: low_carbon"),
+])
+def test_labels_of_y_must_be_the_label_set(columns, message):
+    with pytest.raises(ValueError, match=message):
+        ThemeClassifier(**SMALL).fit(TEXTS, pd.DataFrame(Y[:, :len(columns)], columns=columns))
+
+
+def test_pickle_round_trip_gives_the_same_predictions(fitted):
+    model = fitted
     again = pickle.loads(pickle.dumps(model))
     assert np.array_equal(again.predict_proba(TEXTS), model.predict_proba(TEXTS))
 
 
-def test_prediction_in_slices_equals_prediction_in_one_piece(monkeypatch):
-    model = ThemeClassifier(**SMALL).fit(TEXTS, Y)
+def test_prediction_in_slices_equals_prediction_in_one_piece(monkeypatch, fitted):
+    model = fitted
     whole = model.predict_proba(TEXTS)
     monkeypatch.setattr(ThemeClassifier, "_PREDICT_SLICE", 7)  # len(TEXTS) is not a multiple of 7
     assert len(TEXTS) % 7
     assert np.array_equal(model.predict_proba(TEXTS), whole)
 
 
+@pytest.mark.slow
 def test_grid_search_pipeline_and_cross_validate():
     pipe = Pipeline([("strip", FunctionTransformer(lambda x: [s.strip() for s in x])),
                      ("clf", ThemeClassifier(**SMALL))])
@@ -94,9 +125,9 @@ def test_best_threshold_maximises_f1():
     assert best_threshold(np.array([0, 0]), np.array([0.2, 0.9])) == 0.5
 
 
-def test_traditional_chinese_is_read_like_simplified():
+def test_traditional_chinese_is_read_like_simplified(fitted):
     assert normalize_for_model("推動綠色低碳發展，新建充電樁1萬個") == "推动绿色低碳发展，新建充电桩1万个"
-    model = ThemeClassifier(**SMALL).fit(TEXTS, Y)
+    model = fitted
     simplified, traditional = "新建电动汽车公共充电桩1.5万个，建成换电站60座。", "新建電動汽車公共充電樁1.5萬個，建成換電站60座。"
     assert np.array_equal(model.predict_proba([simplified]), model.predict_proba([traditional]))
     assert model.predict([traditional])[0, 2] == 1  # transport, in either script
@@ -109,8 +140,8 @@ def test_keyword_baseline():
     assert pred[2].tolist() == [0, 0, 0, 0, 0, 1]
 
 
-def test_save_load_round_trip_and_manifest(tmp_path):
-    model = ThemeClassifier(**SMALL).fit(TEXTS, Y)
+def test_save_load_round_trip_and_manifest(tmp_path, fitted):
+    model = fitted
     path = tmp_path / "m.joblib"
     save_model(model, path, {"corpus": {"rows": len(TEXTS)}})
     manifest = json.loads(manifest_path(path).read_text())
@@ -121,8 +152,8 @@ def test_save_load_round_trip_and_manifest(tmp_path):
     assert not list(tmp_path.glob("*.part"))
 
 
-def test_tampered_model_is_refused(tmp_path):
-    model = ThemeClassifier(**SMALL).fit(TEXTS, Y)
+def test_tampered_model_is_refused(tmp_path, fitted):
+    model = fitted
     path = tmp_path / "m.joblib"
     save_model(model, path)
     with open(path, "ab") as f:
@@ -131,8 +162,8 @@ def test_tampered_model_is_refused(tmp_path):
         load_model(path)
 
 
-def test_model_without_manifest_needs_trust(tmp_path):
-    model = ThemeClassifier(**SMALL).fit(TEXTS, Y)
+def test_model_without_manifest_needs_trust(tmp_path, fitted):
+    model = fitted
     path = tmp_path / "m.joblib"
     save_model(model, path)
     manifest_path(path).unlink()
@@ -142,8 +173,8 @@ def test_model_without_manifest_needs_trust(tmp_path):
 
 
 @pytest.mark.parametrize("package", ["scikit-learn", "rjieba"])
-def test_version_mismatch_of_model_or_segmenter_warns(tmp_path, package):
-    model = ThemeClassifier(**SMALL).fit(TEXTS, Y)
+def test_version_mismatch_of_model_or_segmenter_warns(tmp_path, package, fitted):
+    model = fitted
     path = tmp_path / "m.joblib"
     save_model(model, path)
     manifest = json.loads(manifest_path(path).read_text())

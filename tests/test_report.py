@@ -116,6 +116,7 @@ def _screenshot(browser, html_path, png_path):
     return Image.open(png_path).convert("L")
 
 
+@pytest.mark.slow
 def test_chinese_renders_as_chinese_in_chromium(report_dir, tmp_path):
     """Compare the report with a copy whose Chinese characters are replaced by a private-use
     character no font has: that copy shows what missing glyphs look like (empty boxes). Real

@@ -63,12 +63,14 @@ def test_folder_in_parallel_keeps_file_order(tiny_model, tmp_path):
     assert out["region"].tolist() == ["浙江", "江苏", ""]
 
 
+@pytest.mark.slow
 def test_dask_local_cluster_gives_identical_results(big_table, tiny_model):
     pytest.importorskip("distributed")
     one = _tag([str(big_table), "--chunk-size", "100"], tiny_model)
     assert _tag([str(big_table), "--chunk-size", "100", "--dask", "local"], tiny_model) == one
 
 
+@pytest.mark.slow
 def test_tag_dask_dataframe_partition_by_partition(big_table, tiny_model):
     dd = pytest.importorskip("dask.dataframe")
     from distributed import Client, LocalCluster
@@ -97,9 +99,11 @@ def _chunks_of(big_table, size):
 
 CAN_FORK = "fork" in __import__("multiprocessing").get_all_start_methods()
 WORKER_KINDS = pytest.mark.parametrize("fork", [pytest.param(True, marks=pytest.mark.skipif(not CAN_FORK, reason="no fork")),
-                                                False], ids=["fork", "loky"])
+                                                pytest.param(False, marks=pytest.mark.slow)],  # loky workers start in seconds
+                                         ids=["fork", "loky"])
 
 
+@pytest.mark.slow
 @WORKER_KINDS
 def test_both_worker_kinds_equal_one_process_in_memory_and_from_file(big_table, tiny_model, monkeypatch, fork):
     """Linux forks workers; elsewhere joblib's loky workers load the model themselves. Both must
@@ -146,6 +150,7 @@ def test_a_bad_input_stops_parallel_tagging_after_what_was_read(big_table, tiny_
             pd.testing.assert_frame_equal(g, tagging.tag(chunk, model))
 
 
+@pytest.mark.slow
 def test_parallel_tagging_inside_a_daemon_process_falls_back_to_one(big_table, tiny_model):
     """Celery workers and multiprocessing pools are daemons, which may not start processes."""
     import multiprocessing
@@ -163,6 +168,7 @@ def _tag_rows_with_two_jobs(table, model_path):
     return sum(len(f) for f in tag_chunks(SentenceStream([table], chunk_size=50), load_model(model_path), n_jobs=2))
 
 
+@pytest.mark.slow
 def test_parallel_memory_stays_bounded_when_the_writer_is_slow(big_table, tiny_model, monkeypatch):
     """At most two chunks per worker are read ahead of the one being written (both worker kinds)."""
     from pipeline import parallel, tagging

@@ -22,6 +22,7 @@ def test_golden_words():
                            "；", "新建", "充电", "桩", "1", ".", "5", "万个", "！"]
 
 
+@pytest.mark.slow
 def test_words_equal_jieba_on_the_whole_corpus():
     texts = pd.concat([pd.read_csv(ROOT / "corpus" / f, dtype=str, keep_default_na=False)
                        for f in ("train.csv", "test.csv")])["text"].tolist()
@@ -55,3 +56,52 @@ def test_lone_surrogates_are_replaced_one_for_one():
     assert without_surrogates(text) == "光伏\ufffd装机"
     assert "".join(words(text)) == "光伏\ufffd装机"
     assert max(word_ends(text)) == len(text)
+
+
+
+def _hide_rjieba(monkeypatch):
+    """From here on the segmenter is as on a platform where rjieba cannot be imported."""
+    import sys
+
+    from pipeline import segmentation
+
+    monkeypatch.setitem(sys.modules, "rjieba", None)  # `import rjieba` raises ImportError
+    segmentation.backend.cache_clear()
+    return segmentation
+
+
+@pytest.fixture(autouse=True)
+def _fresh_backend():
+    """Each test starts and ends with the segmenter chosen from what is installed."""
+    from pipeline import segmentation
+
+    segmentation.backend.cache_clear()
+    yield
+    segmentation.backend.cache_clear()
+
+
+SENTENCES = ["2025年新增光伏装机120万千瓦，推进“双碳”；新建充电桩1.5万个！", "绿水青山就是金山银山，上海金山区建成光伏电站。",
+             "光伏\ud800装机", "", "A股 IPO 2.5% 的 Latin-runs.and-dots"]
+
+
+def test_without_rjieba_jieba_gives_the_same_words_and_boundaries(monkeypatch):
+    """The model's words (HMM off) are the same. Word boundaries with HMM on, used for place
+    names, are too on Chinese text; they differ only where rjieba's differ from jieba's (Latin
+    runs joined by - or ., see README, Performance), which no place name has."""
+    from pipeline import segmentation
+
+    assert segmentation.backend()[0] == "rjieba"
+    chinese = SENTENCES[:4]
+    expected = [words(t) for t in SENTENCES], [word_ends(t) for t in chinese]
+    _hide_rjieba(monkeypatch)
+    assert segmentation.backend()[0] == "jieba"
+    assert ([words(t) for t in SENTENCES], [word_ends(t) for t in chinese]) == expected
+
+
+@pytest.mark.slow
+def test_without_rjieba_jieba_gives_the_same_words_on_the_whole_corpus(monkeypatch):
+    texts = [normalize_for_model(t) for t in pd.concat(
+        [pd.read_csv(ROOT / "corpus" / f, dtype=str, keep_default_na=False) for f in ("train.csv", "test.csv")])["text"]]
+    expected = [words(t) for t in texts]
+    _hide_rjieba(monkeypatch)
+    assert [words(t) for t in texts] == expected
