@@ -236,3 +236,20 @@ def test_stopping_a_parallel_run_stops_its_workers_and_writes_nothing(tmp_path, 
     psutil.wait_procs(children, timeout=10)
     assert not [c for c in children if c.is_running() and c.status() != psutil.STATUS_ZOMBIE]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["big.csv"]
+
+
+def test_global_state_is_put_back_after_a_command(runner, tiny_model, tmp_path):
+    """Warnings are shown as one line and SIGTERM stops the command only while it runs."""
+    import signal
+    import warnings
+
+    (tmp_path / "a.csv").write_text("text\n新建公园。\n", encoding="utf-8")
+    (tmp_path / "b.csv").write_text("text,id\n推进光伏。,7\n", encoding="utf-8")  # a column the first table lacks: a warning
+    showwarning, sigterm = warnings.showwarning, signal.getsignal(signal.SIGTERM)
+    result = runner.invoke(main, ["tag", str(tmp_path / "a.csv"), str(tmp_path / "b.csv"), "--model", str(tiny_model)])
+    assert result.exit_code == 0
+    assert result.stderr.startswith("lowcarbon: warning: columns id of a later input are not in the first input's table")
+    assert warnings.showwarning is showwarning and signal.getsignal(signal.SIGTERM) is sigterm
+    result = runner.invoke(main, ["tag", str(tmp_path / "missing.txt"), "--model", str(tiny_model)])
+    assert result.exit_code == 2
+    assert warnings.showwarning is showwarning and signal.getsignal(signal.SIGTERM) is sigterm

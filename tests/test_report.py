@@ -152,3 +152,21 @@ def test_seed_report_regions_and_shanghai_targets(tmp_path):
     assert pv[["section", "quantity", "value_norm", "unit_norm"]].values.tolist() == [["review", "94.6万千瓦", 946000.0, "kW"]]
     piles = shanghai[shanghai.thing.str.contains("充电桩")]
     assert piles[["section", "quantity", "value_norm"]].values.tolist() == [["plan", "1万个", 10000.0]]
+
+
+def test_the_chart_changes_no_matplotlib_state_and_is_reproducible(report_dir, tiny_model, tmp_path):
+    """Drawn on a Figure of its own: no backend chosen, no pyplot, no rc setting left behind; the
+    same input gives the same bytes (no date in the SVG, ids from a fixed salt)."""
+    import sys
+
+    import matplotlib
+
+    settings = lambda: dict(dict.items(matplotlib.rcParams))  # noqa: E731 (not rcParams["backend"]: reading it picks a backend)
+    backend, pyplot, rc = matplotlib.rcParams._get_backend_or_none(), sys.modules.get("matplotlib.pyplot"), settings()
+    source = report_dir.parent / "digest.txt"
+    result = CliRunner().invoke(main, ["report", str(source), "-o", str(tmp_path / "again"), "--model", str(tiny_model)])
+    assert result.exit_code == 0
+    assert matplotlib.rcParams._get_backend_or_none() == backend and sys.modules.get("matplotlib.pyplot") is pyplot
+    assert settings() == rc
+    html = (tmp_path / "again" / "report.html").read_bytes()
+    assert html == (report_dir / "report.html").read_bytes() and b"<dc:date>" not in html
