@@ -32,7 +32,7 @@ def _aggregate(tagged: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     if rows.empty:
         return pd.DataFrame(columns=[*keys, "theme", *METRIC_COLUMNS, "kept_sentences", "low_carbon_sentences"])
     groups = rows.groupby(keys, dropna=False, sort=False)
-    totals = groups.agg(kept_sentences=("text", "size"), low_carbon_sentences=("low_carbon", "sum")).reset_index()
+    totals = groups.agg(kept_sentences=("text", "size"), low_carbon_sentences=(LOW_CARBON, "sum")).reset_index()
     parts = []
     for theme, prob in zip(LABELS, PROB_COLUMNS):
         flag = LOW_CARBON if theme == LOW_CARBON else f"has_{theme}"
@@ -60,18 +60,30 @@ def _aggregate(tagged: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
 
 
 def aggregate_by_region(tagged: pd.DataFrame) -> pd.DataFrame:
-    """Region × theme: sentence counts, share of the region's kept sentences, share among its
-    low-carbon sentences, mean probability (the `low_carbon` row counts the flag itself)."""
+    """Region × theme, over the report text (kept rows) of a tagged sentence table.
+
+    Returns
+    -------
+    DataFrame
+        region, theme, sentences, share_of_region (of the region's kept sentences),
+        share_of_low_carbon (of its low-carbon sentences), mean_p, kept_sentences,
+        low_carbon_sentences; one row per region and label (the low_carbon row counts the
+        flag itself), regions in the conventional order, labels in LABELS order.
+    """
     return _aggregate(tagged, ["region"])
 
 
 def aggregate_by_region_section(tagged: pd.DataFrame) -> pd.DataFrame:
-    """Region × section (review / plan / other) × theme: last year's work beside this year's plan."""
+    """Region × section (review / plan / other) × theme: last year's work beside this year's plan.
+
+    Returns the columns of aggregate_by_region with section after region."""
     return _aggregate(tagged, ["region", "section"])
 
 
 def aggregate_by_region_year(tagged: pd.DataFrame) -> pd.DataFrame:
-    """Region × year × theme across many documents (the year of the section a sentence is in)."""
+    """Region × year × theme across many documents (the year of the section a sentence is in).
+
+    Returns the columns of aggregate_by_region with year after region."""
     frame = tagged.copy()
     frame["year"] = pd.to_numeric(frame["year"], errors="coerce").astype("Int64")
     return _aggregate(frame, ["region", "year"])

@@ -42,10 +42,22 @@ def _predict_in_label_order(model, texts) -> np.ndarray:
 
 
 def evaluate(model, corpus: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
-    """Model and keyword baseline side by side on the same rows of a loaded corpus.
+    """Score a model and the keyword baseline side by side on the same rows.
 
-    Returns the per-label table (with f1_keywords and the like beside the model's) and
-    {"model": summary, "keywords": summary} as label_scores gives them."""
+    Parameters
+    ----------
+    model : fitted classifier
+        Its predict gives 0/1 per label in the order of its classes_.
+    corpus : DataFrame
+        As load_corpus(..., drop_duplicates=False) returns it.
+
+    Returns
+    -------
+    table : DataFrame
+        Per label: precision, recall, f1, support, and precision/recall/f1_keywords.
+    summary : dict
+        {"model": ..., "keywords": ...}, each as label_scores gives it.
+    """
     Y = corpus[list(LABELS)].to_numpy()
     texts = corpus["text"].tolist()
     model_table, model_summary = label_scores(Y, _predict_in_label_order(model, texts))

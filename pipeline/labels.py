@@ -15,6 +15,7 @@ THEME_COLUMNS = slice(0, len(THEMES))  # the themes' columns of a label matrix
 LOW_CARBON_COLUMN = LABELS.index(LOW_CARBON)
 
 PROB_COLUMNS = [f"p_{label}" for label in LABELS]
+PROB_COLUMN = dict(zip(LABELS, PROB_COLUMNS))  # label -> its probability column
 TAG_COLUMNS = ["themes", LOW_CARBON, *PROB_COLUMNS]  # what tagging adds to the sentence table
 THEME_SEPARATOR = "|"
 

@@ -169,8 +169,19 @@ def tag_chunks(chunks, model=None, n_jobs: int = 1, explain: bool = False, model
 def tag_dask(frame, model, explain: bool = False):
     """Tag a dask DataFrame of sentences partition by partition (needs the [dask] extra).
 
-    Each partition is tagged by `tag`, so results equal one process's; the model is sent to
-    the workers once as part of the task graph."""
+    Parameters
+    ----------
+    frame : dask DataFrame
+        Sentences: a text column, and kept where some rows are not report text.
+    model : ThemeClassifier
+        Sent to the workers once, as part of the task graph.
+    explain : bool, default=False
+
+    Returns
+    -------
+    dask DataFrame
+        Each partition tagged by `tag`, so the results equal one process's.
+    """
     meta = tag(frame._meta, model, explain)
     return frame.map_partitions(tag, model, explain, meta=meta)
 

@@ -52,8 +52,22 @@ def versions() -> dict:
 
 
 def save_model(model: ThemeClassifier, path, metadata: dict | None = None) -> dict:
-    """Write the joblib file and its manifest (hash, versions, labels, thresholds, params and
-    `metadata`) beside it, each atomically; returns the manifest."""
+    """Write the joblib file and its manifest beside it, each atomically.
+
+    Parameters
+    ----------
+    model : ThemeClassifier
+        A fitted model.
+    path : path
+        NAME.joblib; the manifest is NAME.manifest.json.
+    metadata : dict, optional
+        Added to the manifest (train gives the corpus hash and the cross-validated scores).
+
+    Returns
+    -------
+    dict
+        The manifest: file, sha256, created, versions, labels, thresholds, params and metadata.
+    """
     import joblib
 
     path = Path(path)

@@ -16,7 +16,7 @@ import pandas as pd
 
 from .aggregation import UNASSIGNED, aggregate_by_region, aggregate_by_region_section, aggregate_by_region_year
 from .errors import OutputError
-from .labels import LABELS, LOW_CARBON, THEMES, split_themes
+from .labels import LABELS, LOW_CARBON, PROB_COLUMN, THEMES, split_themes
 from .places import region_sort_key
 from .targets import extract_targets
 from .writing import write_table_to
@@ -119,7 +119,7 @@ def _sentences_html(tagged: pd.DataFrame) -> str:
         for row in rows.itertuples(index=False):
             themes = split_themes(row.themes)
             badges = "".join(f'<span class="badge" style="background:{THEME_COLOURS[t]}">{THEME_NAMES[t].split()[0]} '
-                             f'{getattr(row, "p_" + t):.2f}</span>' for t in themes)
+                             f'{getattr(row, PROB_COLUMN[t]):.2f}</span>' for t in themes)
             if not themes and row.low_carbon:
                 badges = f'<span class="badge" style="background:{THEME_COLOURS[LOW_CARBON]}">低碳 {row.p_low_carbon:.2f}</span>'
             style = f' style="border-left:4px solid {THEME_COLOURS[themes[0]]}"' if themes else (
@@ -193,8 +193,31 @@ def _readable(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def build_report(tagged: pd.DataFrame, out_dir, force: bool = False, model_name: str = "") -> dict:
-    """Write sentences.csv, by_region.csv, by_region_section.csv, by_region_year.csv, targets.csv,
-    report.xlsx and report.html into out_dir, built in a temporary folder and moved into place."""
+    """Write the report folder: sentences.csv, by_region.csv, by_region_section.csv,
+    by_region_year.csv, targets.csv, report.xlsx and report.html.
+
+    Parameters
+    ----------
+    tagged : DataFrame
+        A tagged sentence table (tag).
+    out_dir : path
+        The folder; it is built in a temporary folder beside it and moved into place.
+    force : bool, default=False
+        Replace an existing report folder (one with report.html); anything else is refused.
+    model_name : str
+        Shown at the foot of the HTML page.
+
+    Returns
+    -------
+    dict of DataFrame
+        The tables written, by name (sentences, by_region, by_region_section,
+        by_region_year, targets).
+
+    Raises
+    ------
+    OutputError
+        When out_dir exists (without force), is a file, or is not an earlier report folder.
+    """
     out_dir = Path(out_dir)
     if out_dir.exists() and not force:
         raise OutputError(f"{out_dir}: already exists; choose another folder or pass --force to replace it")

@@ -145,8 +145,14 @@ def read_sentences(paths, region: str | None = None, text_column: str = "text", 
                    progress: bool = False) -> pd.DataFrame:
     """Read files, folders, tables or '-' into one sentence table (the first stage of every command).
 
-    Each input is read whole; see SentenceStream for the parameters, and for the summary of
-    which inputs were skipped with on_error="skip"."""
+    Each input is read whole. Parameters as for SentenceStream; with on_error="skip", a
+    SentenceStream(..., chunk_size=None) and its read() and summary say what was left out.
+
+    Raises
+    ------
+    ReadError
+        For the first unreadable input (on_error="raise"), or when nothing could be read.
+    """
     return SentenceStream(paths, region=region, text_column=text_column, chunk_size=None, on_error=on_error,
                           progress=progress).read()
 

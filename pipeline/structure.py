@@ -308,7 +308,20 @@ def _mark_preface(lines: list[Line], first_structural: int, n_blocks: int) -> No
 
 
 def document_sentences(text: str, doc: str, region: str | None = None, filename: str | None = None) -> pd.DataFrame:
-    """The sentence table of one free-text document."""
+    """The sentence table of one free-text document (the columns of SENTENCE_COLUMNS).
+
+    Parameters
+    ----------
+    text : str
+        The decoded document; offsets in the table point into it.
+    doc : str
+        Its name, for the doc column (and, without filename, for the region and year a
+        work report's file name gives).
+    region : str, optional
+        The region of every block, instead of headings, file name and inference.
+    filename : str, optional
+        The file name to read a region and year from.
+    """
     text = clean_text(text)
     file_region, file_year = places.region_from_filename(filename or doc)
     lines = classify_lines(text, file_year)
@@ -390,6 +403,7 @@ def table_sentences(table: pd.DataFrame, doc: str, text_column: str = "text", re
 
 
 def source_sentences(source: Source, region: str | None = None, text_column: str = "text") -> pd.DataFrame:
+    """The sentence table of one read input: a table's rows, or a document's sentences."""
     filename = Path(source.name).name
     if source.table is not None:
         return table_sentences(source.table, source.name, text_column, region, filename)

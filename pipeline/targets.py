@@ -10,6 +10,7 @@ import re
 import pandas as pd
 
 from .aggregation import report_rows
+from .labels import LOW_CARBON
 from .places import region_sort_key
 
 _DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
@@ -50,8 +51,13 @@ _CLAUSE_SPLIT = re.compile(r"[，,；;：:。！？!?、（）()“”\s]")
 
 
 def parse_number(text: str) -> float | None:
-    """Arabic or Chinese numerals with 万/亿 multipliers: "94.6万" -> 946000, "一万" -> 10000,
-    "1.2亿" -> 120000000, "百分之五" -> 5, "三千五百" -> 3500. None if it is no number."""
+    """The value of Arabic or Chinese numerals with 万/亿 multipliers, or None if it is no number.
+
+    Examples
+    --------
+    >>> parse_number("94.6万"), parse_number("一万"), parse_number("百分之五"), parse_number("三千五百")
+    (946000.0, 10000.0, 5.0, 3500.0)
+    """
     text = text.strip().replace(",", "")
     if not text:
         return None
@@ -159,10 +165,25 @@ TARGET_COLUMNS = ["doc", "region", "section", "year", "sent_id", "themes", "low_
 
 
 def extract_targets(tagged: pd.DataFrame, low_carbon_only: bool = True) -> pd.DataFrame:
-    """Quantified commitments and results, one row per quantity, with the sentence's theme, region, section and year."""
+    """Quantified commitments and results, one row per quantity.
+
+    Parameters
+    ----------
+    tagged : DataFrame
+        A tagged sentence table (tag); only report text (kept rows) is read.
+    low_carbon_only : bool, default=True
+        Only sentences tagged low_carbon.
+
+    Returns
+    -------
+    DataFrame
+        TARGET_COLUMNS: the sentence's doc, region, section, year, sent_id, themes and
+        low_carbon; the quantity's thing, change, quantity, number, value, unit, unit_norm
+        and value_norm; and the text. Regions in the conventional order.
+    """
     rows = report_rows(tagged)
     if low_carbon_only:
-        rows = rows[rows["low_carbon"]]
+        rows = rows[rows[LOW_CARBON]]
     records = []
     for row in rows.itertuples(index=False):
         for q in quantities(str(row.text)):

@@ -11,11 +11,25 @@ from .labels import LABELS
 
 
 def train(corpus: pd.DataFrame, random_state: int = 0, cv: bool = True, **params) -> tuple[ThemeClassifier, dict]:
-    """Fit on the whole corpus (as load_corpus returns it).
+    """Fit a ThemeClassifier on the whole corpus.
 
-    With cv, also cross-validate a fresh model on 5 folds first. Returns the model and the
-    metadata for save_model: corpus hash, rows and files, random_state and the
-    cross-validated scores."""
+    Parameters
+    ----------
+    corpus : DataFrame
+        As load_corpus returns it.
+    random_state : int, default=0
+    cv : bool, default=True
+        Cross-validate a fresh model on 5 folds first.
+    **params
+        ThemeClassifier parameters.
+
+    Returns
+    -------
+    model : ThemeClassifier
+    metadata : dict
+        For save_model: the corpus's hash, rows and files, random_state and, with cv, the
+        cross-validated scores.
+    """
     needed = 2 * max(params.get("threshold_cv", 5), 5 if cv else 1)
     if len(corpus) < needed:
         raise CorpusError(f"{', '.join(sorted(set(map(str, corpus.get('file', [])))) or ['corpus'])}: only {len(corpus)} "

@@ -40,7 +40,7 @@ ALLOWED = {
     "parallel": {"classifier", "errors", "persistence", "tagging"},
     "streaming": {"errors", "parallel", "persistence", "reading", "structure", "writing"},
     "aggregation": {"labels", "places"},
-    "targets": {"aggregation", "places"},
+    "targets": {"aggregation", "labels", "places"},
     "report": {"__init__", "aggregation", "errors", "labels", "places", "targets", "writing"},
     "cli": {"corpus", "errors", "evaluation", "persistence", "reading", "report", "streaming", "tagging", "training"},
 }
