@@ -20,7 +20,15 @@ from .classifier import ThemeClassifier
 from .errors import ModelError
 from .writing import atomic_write
 
-DEFAULT_MODEL = Path(str(resources.files("pipeline.models") / "default.joblib"))
+
+def _default_model() -> Path:
+    try:
+        return Path(str(resources.files("pipeline.models") / "default.joblib"))
+    except ModuleNotFoundError:  # a source tree used without installing it: models/ beside the package
+        return Path(__file__).resolve().parent.parent / "models" / "default.joblib"
+
+
+DEFAULT_MODEL = _default_model()
 REBUILD_DEFAULT = "lowcarbon train corpus/train.csv -o models/default.joblib --seed 0"
 
 

@@ -68,7 +68,7 @@ class SentenceStream:
                  progress: bool = False):
         if on_error not in ON_ERROR:
             raise ValueError(f"on_error must be one of {', '.join(ON_ERROR)}, not {on_error!r}")
-        if isinstance(inputs, (str, Path)):
+        if isinstance(inputs, (str, os.PathLike)):
             inputs = [inputs]
         self.inputs = [str(i) for i in inputs]
         self.region, self.text_column, self.chunk_size = region, text_column, chunk_size

@@ -137,6 +137,14 @@ def test_default_model_is_package_data_beside_its_manifest():
         assert DEFAULT_MODEL == ROOT / "models" / "default.joblib"
 
 
+def test_a_source_tree_that_was_never_installed_finds_models_beside_the_package():
+    code = ("import sys, importlib.util; sys.meta_path[:] = [f for f in sys.meta_path if 'editable' not in repr(f)]; "
+            "import pipeline.persistence as p; print(p.DEFAULT_MODEL, p.DEFAULT_MODEL.is_file(), "
+            "importlib.util.find_spec('pipeline.models') is None)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
+    assert done.stdout.split() == [str(ROOT / "models" / "default.joblib"), "True", "True"]
+
+
 @pytest.mark.slow
 def test_wheel_ships_the_model_the_divisions_and_every_module(tmp_path):
     """`pip install .` (not editable) must find the default model: it has to be in the wheel."""
