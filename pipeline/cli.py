@@ -10,9 +10,9 @@ from __future__ import annotations
 import functools
 import json
 import sys
-from pathlib import Path
 import traceback
 import warnings
+from pathlib import Path
 
 import click
 
