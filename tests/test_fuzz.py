@@ -177,12 +177,14 @@ def check_document(text: str) -> pd.DataFrame:
 
 
 # ---------------------------------------------------------------- 1. reading
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None)
 @given(st.binary(max_size=600))
 def test_reading_arbitrary_bytes_returns_source_or_read_error(data):
     check_read(data)
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None)
 @given(st.one_of(DOCUMENTS, st.text(NO_SURROGATE_CHAR, max_size=300)), st.sampled_from(ENCODINGS))
 def test_reading_encoded_text_returns_source_or_read_error(text, encoding):
@@ -196,6 +198,7 @@ def test_reading_encoded_text_returns_source_or_read_error(text, encoding):
         assert source.text == text
 
 
+@pytest.mark.slow
 @settings(max_examples=200, deadline=None)
 @given(st.text(NO_SURROGATE_CHAR, max_size=100), CJK_CHAR, st.text(st.one_of(SPECIAL_CHAR, CJK_CHAR), max_size=100))
 def test_reading_utf8_with_cjk_round_trips(before, cjk, after):
@@ -208,6 +211,7 @@ def test_reading_utf8_with_cjk_round_trips(before, cjk, after):
 
 
 # ---------------------------------------------------------------- 2. clean-up
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None)
 @given(MIXED_TEXT)
 def test_clean_text_idempotent_and_length_preserving(text):
@@ -215,6 +219,7 @@ def test_clean_text_idempotent_and_length_preserving(text):
 
 
 # ---------------------------------------------------------------- 3. splitting
+@pytest.mark.slow
 @settings(max_examples=200, deadline=None)
 @given(MIXED_TEXT)
 def test_split_spans_cover_text_and_offsets_point_back(text):
@@ -222,6 +227,7 @@ def test_split_spans_cover_text_and_offsets_point_back(text):
     check_split(clean_text(text))
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None)
 @given(DOCUMENTS)
 def test_split_spans_on_report_like_documents(text):
@@ -275,6 +281,7 @@ def test_regression_split_spans_linear_on_full_stops_inside_quotes():
 
 
 # ---------------------------------------------------------------- 4. document structure
+@pytest.mark.slow
 @settings(max_examples=200, deadline=None)
 @given(DOCUMENTS)
 def test_document_sentences_rows_trace_back_and_lose_nothing(text):
