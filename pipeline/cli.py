@@ -225,21 +225,28 @@ def train(corpus, output, seed, no_cv):
 @MODEL
 @TRUST_MODEL
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@click.option("--record", metavar="NAME", help="Also keep the scores in the model's manifest under NAME (quoted by the report).")
 @run_safely
-def evaluate(corpus, model_path, trust_model, as_json):
+def evaluate(corpus, model_path, trust_model, as_json, record):
     """Score a model on labelled sentences beside a keyword-list baseline on the same rows.
 
+    With --record, the scores are also kept in the model's manifest under that name, and the
+    HTML report's note on method quotes them.
+
     \b
-    Example:
+    Examples:
       lowcarbon evaluate corpus/test.csv
+      lowcarbon evaluate ../shared/real-dev/province-2025.csv --record "real sentences, 2025 provincial reports"
     """
     from .corpus import load_corpus
     from .evaluation import evaluate as evaluate_model
-    from .persistence import load_model
+    from .persistence import load_model, record_evaluation
 
     model = load_model(model_path, trust=trust_model)
     data = load_corpus(corpus, drop_duplicates=False)
     table, summary = evaluate_model(model, data)
+    if record:
+        record_evaluation(model_path, record, table, summary, source=" ".join(corpus))
     if as_json:
         click.echo(json.dumps({"per_label": table.round(4).to_dict(orient="records"), **summary}, ensure_ascii=False, indent=2))
         return

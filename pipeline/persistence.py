@@ -88,11 +88,34 @@ def save_model(model: ThemeClassifier, path, metadata: dict | None = None) -> di
         "versions": versions(),
         "labels": labels,
         "thresholds": dict(zip(labels, map(float, model.thresholds_))),
+        "theme_gate": float(getattr(model, "theme_gate_", 0.0)),
         "params": {k: (list(v) if isinstance(v, tuple) else v) for k, v in model.get_params().items()},
         **(metadata or {}),
     }
     text = json.dumps(manifest, ensure_ascii=False, indent=2)
     atomic_write(manifest_path(path), lambda tmp: tmp.write_text(text, encoding="utf-8"))
+    return manifest
+
+
+def record_evaluation(path, label: str, table, summary: dict, source: str) -> dict:
+    """Keep a model's scores on a labelled set in its manifest, under `label`.
+
+    The report's note on method quotes them, so a reader sees how the model does on real
+    text. Only the manifest changes; the model file and its hash do not."""
+    path = Path(path) if path else DEFAULT_MODEL
+    manifest_file = manifest_path(path)
+    try:
+        manifest = json.loads(manifest_file.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        raise ModelError(f"{manifest_file}: no readable manifest to record the scores in") from None
+    manifest.setdefault("evaluations", {})[label] = {
+        "file": Path(source).name, "rows": int(summary["model"]["rows"]),
+        "recorded": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "model": summary["model"], "keywords": summary["keywords"],
+        "per_label": table.round(4).to_dict(orient="records"),
+    }
+    text = json.dumps(manifest, ensure_ascii=False, indent=2)
+    atomic_write(manifest_file, lambda tmp: tmp.write_text(text, encoding="utf-8"))
     return manifest
 
 

@@ -36,7 +36,11 @@ def train(corpus: pd.DataFrame, random_state: int = 0, cv: bool = True, **params
                           f"sentences; training needs at least {needed}")
     metadata = {"corpus": {"sha256": corpus_hash(corpus), "rows": int(len(corpus)),
                            "files": sorted(set(map(str, corpus.get("file", pd.Series([], dtype=str)))))},
-                "random_state": random_state}
+                "random_state": random_state,
+                # what each setting was chosen on: nothing is tuned on real report text
+                "chosen_on": {"thresholds, theme_gate": "out-of-fold probabilities on the training corpus",
+                              "C, clause_weight, clause_min_chars": "5-fold cross-validation on corpus/train.csv",
+                              "real report text": "nothing"}}
     if cv:
         table, summary = cross_validated_report(corpus, random_state=random_state, **params)
         metadata["cross_validation"] = {"folds": 5, "summary": summary,

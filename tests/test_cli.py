@@ -253,3 +253,21 @@ def test_global_state_is_put_back_after_a_command(runner, tiny_model, tmp_path):
     result = runner.invoke(main, ["tag", str(tmp_path / "missing.txt"), "--model", str(tiny_model)])
     assert result.exit_code == 2
     assert warnings.showwarning is showwarning and signal.getsignal(signal.SIGTERM) is sigterm
+
+
+def test_evaluate_record_keeps_the_scores_in_the_manifest(runner, tiny_corpus, tiny_model, tmp_path):
+    import shutil
+
+    from pipeline import load_model
+    from pipeline.persistence import manifest_path
+
+    model = tmp_path / "m.joblib"
+    shutil.copy(tiny_model, model)
+    shutil.copy(manifest_path(tiny_model), manifest_path(model))
+    result = _run(runner, ["evaluate", str(tiny_corpus), "--model", str(model), "--record", "tiny set"])
+    assert result.exit_code == 0, result.output
+    recorded = json.loads(manifest_path(model).read_text(encoding="utf-8"))["evaluations"]["tiny set"]
+    assert recorded["file"] == tiny_corpus.name and recorded["rows"] == len(pd.read_csv(tiny_corpus))
+    assert [r["label"] for r in recorded["per_label"]][-1] == "low_carbon"
+    assert f"{recorded['model']['macro_f1']:.3f}" in result.output  # the figures printed are the ones kept
+    load_model(model)  # the model file and its hash are untouched

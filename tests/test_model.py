@@ -231,3 +231,47 @@ def test_shipped_model_is_trained_on_the_shipped_corpus_and_beats_keywords():
     _, summary = evaluate(load_model(DEFAULT_MODEL), load_corpus(ROOT / "corpus" / "test.csv"))
     assert summary["model"]["macro_f1"] >= 0.9 > summary["keywords"]["macro_f1"]
     assert summary["model"]["low_carbon_f1"] > summary["keywords"]["low_carbon_f1"]
+
+
+def test_theme_gate_vetoes_themes_of_sentences_the_low_carbon_model_rejects(fitted):
+    import copy
+
+    model = copy.deepcopy(fitted)
+    model.thresholds_ = np.full(6, 0.5)
+    proba = np.array([
+        [0.9, 0, 0, 0, 0, 0.8],   # a theme in a low-carbon sentence: kept
+        [0.9, 0, 0, 0, 0, 0.1],   # a theme set off by a word, the sentence is not low-carbon: vetoed
+        [0.4, 0, 0, 0, 0, 0.6],   # low_carbon alone
+    ])
+    model.theme_gate_ = 0.3
+    assert model.decide(proba).tolist() == [[1, 0, 0, 0, 0, 1], [0, 0, 0, 0, 0, 0], [0, 0, 0, 0, 0, 1]]
+    model.theme_gate_ = 0.0  # no gate: the thresholds alone, and a theme still implies low_carbon
+    assert model.decide(proba)[1].tolist() == [1, 0, 0, 0, 0, 1]
+    del model.theme_gate_  # a model fitted before the gate existed decides as it did
+    assert model.decide(proba)[1].tolist() == [1, 0, 0, 0, 0, 1]
+
+
+def test_auto_gate_is_chosen_from_the_grid_and_a_fixed_gate_is_kept(fitted):
+    assert fitted.theme_gate == "auto" and fitted.theme_gate_ in ThemeClassifier.GATE_GRID
+    fixed = ThemeClassifier(**SMALL, theme_gate=0.25).fit(TEXTS, Y)
+    assert fixed.theme_gate_ == 0.25 and fixed.get_params()["theme_gate"] == 0.25
+
+
+def test_long_sentences_are_also_read_clause_by_clause(fitted):
+    import copy
+
+    green = "新建电动汽车公共充电桩1.5万个"
+    long = ("全年地区生产总值增长5.3%，一般公共预算收入完成860亿元，新建改扩建中小学校42所，"
+            f"{green}，城镇新增就业52万人，高标准农田建设完成120万亩。")
+    short = "地区生产总值增长5.5%左右。"
+    assert len(long) >= fitted.clause_min_chars > len(short)
+    plain = copy.deepcopy(fitted)
+    plain.clause_weight = 0
+    transport = THEMES.index("transport")
+    mixed, sentence_only = fitted.predict_proba([long, short]), plain.predict_proba([long, short])
+    # the green clause raises its theme towards the clause's own probability, and only the themes move
+    clause = plain.predict_proba([green])[0, transport]
+    expected = max(sentence_only[0, transport], 0.5 * clause + 0.5 * sentence_only[0, transport])
+    assert mixed[0, transport] == pytest.approx(expected) and mixed[0, transport] > sentence_only[0, transport]
+    assert mixed[0, LOW_CARBON_COLUMN] == sentence_only[0, LOW_CARBON_COLUMN]
+    assert (mixed[1] == sentence_only[1]).all()  # a short sentence is read whole only
