@@ -4,7 +4,7 @@ Importing this package is quiet and cheap: every name below is loaded from its m
 first use, so scikit-learn, pandas and the segmenter load only when needed. The modules,
 each one job, in the order data flows through them (see README, Layout):
 
-    reading -> structure -> text / features -> classifier -> tagging -> aggregation / targets -> report
+    reading -> structure -> text / features -> classifier -> tagging -> aggregation / targets -> promises -> report
 
 with labels (the label set), writing, persistence, streaming and parallel beside them.
 """
@@ -25,6 +25,7 @@ _EXPORTS = {
     "parallel": ["tag_chunks", "tag_dask"],
     "aggregation": ["aggregate_by_region", "aggregate_by_region_section", "aggregate_by_region_year"],
     "targets": ["extract_targets", "parse_number"],
+    "promises": ["compare_promises", "build_promises"],
     "report": ["build_report"],
 }
 _LAZY = {name: module for module, names in _EXPORTS.items() for name in names}

@@ -305,5 +305,68 @@ def report(inputs, output, force, model_path, trust_model, region, text_column, 
     sys.exit(code)
 
 
+@main.command()
+@click.argument("inputs", nargs=-1, required=True)
+@click.option("-o", "--output", required=True, type=click.Path(), help="Folder to write the comparison into.")
+@click.option("--force", is_flag=True, help="Replace the output folder if it exists.")
+@click.option("--all-targets", is_flag=True, help="Compare every quantified plan target, not only those in low-carbon sentences.")
+@MODEL
+@TRUST_MODEL
+@REGION
+@TEXT_COLUMN
+@KEEP_GOING
+@QUIET
+@run_safely
+def promises(inputs, output, force, all_targets, model_path, trust_model, region, text_column, keep_going, quiet):
+    """Compare each year's plan with the next year's review of it: targets met, exceeded, short or not reported.
+
+    Give consecutive reports of a region: the report of Y plans Y, the report of Y+1 reviews
+    Y. Years come from file names (2024年江苏省政府工作报告.txt) or section headings
+    (2024年工作回顾, 2025年重点任务); regions from headings or file names, or --region for
+    all inputs. The folder gets promises.csv (one row per plan target), promises_by_theme.csv,
+    promises_sentences.csv, promises_pairs.csv and promises.html (self-contained).
+
+    \b
+    Example:
+      lowcarbon promises tests/data/promises/reports/ -o promises/
+    """
+    from .errors import OutputError, ReadError
+    from .persistence import load_model
+    from .promises import build_promises, promise_pairs
+    from .streaming import SentenceStream
+    from .tagging import tag as tag_frame
+
+    if Path(output).exists() and not force:  # refuse before any work is done
+        raise OutputError(f"{output}: already exists; choose another folder or pass --force to replace it")
+    model = load_model(model_path, trust=trust_model)
+    files, on_error = _batch(inputs)
+    stream = SentenceStream(files, region=region, text_column=text_column, chunk_size=None, on_error=on_error,
+                            progress=not quiet)
+    try:
+        frame = stream.read()
+    except ReadError:
+        if on_error == "raise":
+            raise
+        _report_skipped(stream.summary, keep_going)
+        raise ReadError(f"{' '.join(inputs)}: none of the {len(stream.summary)} input(s) could be read; "
+                        "see the warnings above") from None
+    code = _report_skipped(stream.summary, keep_going)
+    pairs = promise_pairs(frame)
+    if not pairs["compared"].any():
+        seen = ", ".join(f"{r.region} {r.year} {'plan' if r.plan_docs else 'review'}" for r in pairs.itertuples()) or "none"
+        raise ReadError(f"{' '.join(inputs)}: no region has both the plan for a year and the review of it (sections "
+                        f"found: {seen}); give consecutive reports of a region, e.g. 2024年江苏省政府工作报告.txt and "
+                        "2025年江苏省政府工作报告.txt")
+    tables = build_promises(tag_frame(frame, model), output, force=force, low_carbon_only=not all_targets)
+    done = tables["pairs"][tables["pairs"]["compared"]]
+    results = tables["promises"]
+    counts = ", ".join(f"{n} {status}" for status, n in results["status"].value_counts().items())
+    click.echo(f"wrote {output}: {len(done)} region-year(s) compared, {len(results)} plan targets ({counts})")
+    if not quiet:
+        for row in tables["pairs"][~tables["pairs"]["compared"]].itertuples():
+            click.echo(f"  {row.region} {row.year}: {row.note}", err=True)
+    sys.exit(code)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -17,7 +17,8 @@ PACKAGE = ROOT / "pipeline"
 # The direction of every arrow: a module may import only the modules listed for it, and
 # ORDER lists each module after everything it may import. Reading -> structure; text ->
 # features -> classifier; tagging -> aggregation / targets -> report; writing and
-# persistence beside; the CLI on top. __init__ holds the version and lazy names only.
+# persistence beside; promises (a plan against the next year's review) after targets; the CLI
+# on top. __init__ holds the version and lazy names only.
 ALLOWED = {
     "__init__": set(),
     "errors": set(),
@@ -41,12 +42,14 @@ ALLOWED = {
     "streaming": {"errors", "parallel", "persistence", "reading", "structure", "writing"},
     "aggregation": {"labels", "places"},
     "targets": {"aggregation", "labels", "places"},
+    "promises": {"aggregation", "errors", "labels", "places", "targets", "writing"},
     "report": {"__init__", "aggregation", "errors", "labels", "places", "targets", "writing"},
-    "cli": {"corpus", "errors", "evaluation", "persistence", "reading", "report", "streaming", "tagging", "training"},
+    "cli": {"corpus", "errors", "evaluation", "persistence", "promises", "reading", "report", "streaming", "tagging",
+            "training"},
 }
 ORDER = ["__init__", "errors", "labels", "text", "segmentation", "places", "reading", "structure", "features",
          "classifier", "baseline", "model", "corpus", "evaluation", "training", "writing", "persistence", "tagging",
-         "parallel", "streaming", "aggregation", "targets", "report", "cli"]
+         "parallel", "streaming", "aggregation", "targets", "promises", "report", "cli"]
 
 
 def imports_of(path: Path) -> set[str]:
