@@ -236,8 +236,8 @@ def _describe(row, start: int, previous: dict | None) -> dict:
         measure = previous["measure"]
     else:
         measure = ""
-    ceiling = bool(_CEILING_BEFORE.search(before) or _CEILING_AFTER.search(tail)
-                   or (measure in ("level", "percentage level", "") and _LOWER_IS_BETTER.search(before + targets_thing)))
+    less_is_better = measure in ("level", "percentage level", "") and _LOWER_IS_BETTER.search(before + targets_thing)
+    ceiling = bool(_CEILING_BEFORE.search(before) or _CEILING_AFTER.search(tail) or less_is_better)
     names = [_named(clause, unit), _named(targets_thing, unit)]
     inherited = False
     if (len(clause) < 2 and len(targets_thing) < 2 and previous is not None
@@ -326,6 +326,11 @@ def _related(plan: dict, review: dict) -> bool:
     return long.startswith(short) or long.endswith(short)
 
 
+_KIND = {"increment": "an increment", "level": "a level", "cumulative": "a cumulative total",
+         "percentage level": "a percentage level", "percentage change": "a percentage change",
+         "percentage points": "percentage points", "": "a figure of unknown kind"}
+
+
 def _verdict(plan: dict, review: dict) -> tuple[str, float | None, str]:
     """Status, ratio and reason for a matched pair of figures."""
     if plan["value"] <= 0:
@@ -334,7 +339,8 @@ def _verdict(plan: dict, review: dict) -> tuple[str, float | None, str]:
     if plan["measure"] in ("percentage change", "percentage points") and plan["down"] != review["down"]:
         return "short", -ratio, "the review reports a change the other way"
     if ratio > MAX_RATIO or ratio < 1 / MAX_RATIO:
-        return "not comparable", ratio, f"the figures differ more than {MAX_RATIO:g}-fold: check that they measure the same"
+        return ("not comparable", ratio,
+                f"the figures differ more than {MAX_RATIO:g}-fold: check that they measure the same")
     if plan["about"] and abs(ratio - 1) <= MET_BAND:
         return "met", ratio, ""
     if plan["ceiling"]:  # less is better
@@ -385,7 +391,7 @@ def _match_pair(plans: list[dict], reviews: list[dict], review_sentences: pd.Dat
             if r["dimension"] != p["dimension"]:
                 why = f"the review gives it in {r['unit_norm']}, the plan in {p['unit_norm']}"
             else:
-                why = f"the review gives a {r['measure'] or 'figure of unknown kind'}, the plan a {p['measure'] or 'figure of unknown kind'}"
+                why = f"the review gives {_KIND[r['measure']]}, the plan {_KIND[p['measure']]}"
             result.update(review=r, status="not comparable", score=round(scores[i][best], 3), reason=why)
             results.append(result)
             continue
@@ -642,8 +648,8 @@ def _theme_tables(plan_sents: pd.DataFrame, review_sents: pd.DataFrame, results:
                               "review_text": "" if rrow is None else rrow["text"], "echo": share})
         for j, rrow in enumerate(review.itertuples(index=False)):
             if j not in used:
-                side_rows.append({"theme": label, "plan_sent_id": None, "plan_text": "", "review_sent_id": int(rrow.sent_id),
-                                  "review_text": rrow.text, "echo": None})
+                side_rows.append({"theme": label, "plan_sent_id": None, "plan_text": "",
+                                  "review_sent_id": int(rrow.sent_id), "review_text": rrow.text, "echo": None})
         mine = [r for r in results if label == LOW_CARBON and r["plan"]["low_carbon"]
                 or label in split_themes(r["plan"]["themes"])]
         echoed = sum(share >= ECHO_THRESHOLD for _, share in echoes)
@@ -673,7 +679,8 @@ PROMISES_CSS = """
 .pk table { border-collapse: collapse; font-size: 13px; margin: .5em 0 1em; }
 .pk th, .pk td { border: 1px solid #ddd; padding: 3px 6px; text-align: left; vertical-align: top; }
 .pk td.num { text-align: right; white-space: nowrap; }
-.pk .st { display: inline-block; color: #fff; border-radius: 3px; padding: 0 5px; font-size: 12px; white-space: nowrap; }
+.pk .st { display: inline-block; color: #fff; border-radius: 3px; padding: 0 5px; font-size: 12px;
+          white-space: nowrap; }
 .pk mark { background: #fff3b0; padding: 0 1px; }
 .pk .why { color: #555; font-size: 12px; }
 .pk details summary { cursor: pointer; font-weight: bold; margin: .3em 0; }
@@ -685,8 +692,9 @@ PROMISES_CSS = """
 def _mark(text: str, quantity: str) -> str:
     """The sentence with its quantity highlighted (escaped)."""
     text = str(text or "")
-    if quantity and quantity in text:
-        a = text.index(quantity)
+    found = re.search(r"(?<![\d.])" + re.escape(quantity), text) if quantity else None
+    if found:
+        a = found.start()
         return f"{html.escape(text[:a])}<mark>{html.escape(quantity)}</mark>{html.escape(text[a + len(quantity):])}"
     return html.escape(text)
 
@@ -730,8 +738,9 @@ def _themes_svg(themes: pd.DataFrame, width: int = 420) -> str:
         if echoed:
             parts.append(f'<rect x="120" y="{y + 2}" width="{bar_w * echoed / peak:.1f}" height="9" fill="#2e7d32">'
                          f'<title>plan sentences echoed by the review: {echoed}</title></rect>')
-        parts.append(f'<text x="{124 + bar_w * max(int(row.plan_sentences), int(row.review_sentences)) / peak:.1f}" '
-                     f'y="{y + 14}" font-size="11" fill="#555">{int(row.plan_sentences)}/{int(row.review_sentences)}</text>')
+        longest = max(int(row.plan_sentences), int(row.review_sentences))
+        parts.append(f'<text x="{124 + bar_w * longest / peak:.1f}" y="{y + 14}" font-size="11" fill="#555">'
+                     f'{int(row.plan_sentences)}/{int(row.review_sentences)}</text>')
     return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{26 * len(rows)}" role="img" '
             f'aria-label="plan and review sentences per theme">{"".join(parts)}</svg>')
 
@@ -756,8 +765,9 @@ def _targets_table(promises: pd.DataFrame) -> str:
         body.append(
             f'<tr><td><span class="st" style="background:{colour}">{STATUS_NAMES[row.status]}</span>{why}</td>'
             f"<td><b>{html.escape(str(row.thing))}</b> {html.escape(row.quantity)} "
-            f'<span class="why">({_fmt(row.value_norm)} {html.escape(row.unit_norm)}; {html.escape(row.measure or "?")}, '
-            f"{html.escape(row.target)})</span><br>{_mark(row.plan_text, row.quantity)}</td>"
+            f'<span class="why">({_fmt(row.value_norm)} {html.escape(row.unit_norm)}; '
+            f'{html.escape(row.measure or "?")}, {html.escape(row.target)})</span><br>'
+            f"{_mark(row.plan_text, row.quantity)}</td>"
             f"<td>{review}</td><td class=num>{_fmt(row.ratio)}</td><td class=num>{_fmt(row.score)}</td></tr>")
     return f"<table>{head}{''.join(body)}</table>"
 
@@ -831,7 +841,8 @@ def render_promises_html(tables: dict[str, pd.DataFrame], title: str = "承诺�
     for key in dict.fromkeys(tuple(r) for r in pairs[keys].itertuples(index=False, name=None)):
         sections.append(promises_region_html(tables, key[0], key[1] if len(key) > 1 and key[1] else None))
     method = (
-        f"<p>每个地区、每一年：{{Y}}年报告的任务部分 against {{Y+1}}年报告的回顾部分. A plan target matches a review "
+        f"<p>每个地区、每一年：Y年报告的任务部分 against Y+1年报告的回顾部分 (the plan for Y against the review of Y). "
+        f"A plan target matches a review "
         f"figure when both count the same thing (after removing verbs such as 新增/建成/累计 and unit filler such as "
         f"装机/面积: score 1.0 identical, 0.9 reordered, needs {MATCH_THRESHOLD}) in the same measure (unit "
         f"dimension; increment, level or cumulative; percentage level, change or points; ×{UNKNOWN_MEASURE_FACTOR} "
@@ -840,7 +851,8 @@ def render_promises_html(tables: dict[str, pd.DataFrame], title: str = "承诺�
         f"造林绿化, 公共充电桩 vs 充电桩) are not matched: such targets show as mentioned or not reported.</p>")
     return (f'<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8"><title>{html.escape(title)}</title>'
             f"<style>body {{ font-family: 'Noto Sans CJK SC', 'Source Han Sans SC', 'Microsoft YaHei', 'PingFang SC', "
-            f"sans-serif; margin: 2em auto; max-width: 1200px; padding: 0 1em; line-height: 1.5; }}{PROMISES_CSS}</style>"
+            f"sans-serif; margin: 2em auto; max-width: 1200px; padding: 0 1em; line-height: 1.5; }}"
+            f"{PROMISES_CSS}</style>"
             f'</head><body class="pk"><h1>{html.escape(title)}</h1><p>{compared} 个地区年度可比 (region-years compared), '
             f"{len(promises)} 个计划目标 (plan targets), {matched} 个找到回顾数字 (matched).</p>"
             f'<p class="legend">{legend}</p>{method}{"".join(sections)}</body></html>')
@@ -862,7 +874,8 @@ def build_promises(tagged: pd.DataFrame, out_dir, force: bool = False, low_carbo
     if out_dir.exists() and not out_dir.is_dir():
         raise OutputError(f"{out_dir}: is a file, not a folder")
     if out_dir.exists() and any(out_dir.iterdir()) and not (out_dir / "promises.html").exists():
-        raise OutputError(f"{out_dir}: is not an earlier promises folder (no promises.html); --force only replaces those")
+        raise OutputError(f"{out_dir}: is not an earlier promises folder (no promises.html); "
+                          "--force only replaces those")
     tables = compare_promises(tagged, low_carbon_only=low_carbon_only)
     files = {"promises": "promises.csv", "by_theme": "promises_by_theme.csv", "sentences": "promises_sentences.csv",
              "pairs": "promises_pairs.csv"}
