@@ -104,12 +104,17 @@ _EDGE_RE = re.compile(r"^[和及与并共约为到至再]+|[和及与并共约�
 # a name that says only what kind of thing, never which: 项目 alone matches every project
 _GENERIC_NAMES = {"项目", "企业", "工程", "设施", "基地", "园区", "工作", "任务", "规模", "总量", "投资", "产业"}
 _SYNONYMS = [("充电基础设施", "充电桩"), ("充电设施", "充电桩"), ("电动汽车充电桩", "充电桩"), ("新能源汽车充电桩", "充电桩"),
-             ("风力发电", "风电"), ("太阳能发电", "光伏"), ("信贷", "贷款"), ("各类", "")]
+             ("风力发电", "风电"), ("太阳能发电", "光伏"), ("信贷", "贷款"), ("各类", ""), ("推广应用", "推广"),
+             # the names reports give the same indicator: 细颗粒物（PM2.5）, 单位地区生产总值能耗, Ⅰ—Ⅲ类水质
+             ("细颗粒物（PM2.5）", "PM2.5"), ("细颗粒物(PM2.5)", "PM2.5"), ("细颗粒物", "PM2.5"),
+             ("单位地区生产总值", "单位GDP"), ("单位生产总值", "单位GDP"), ("万元GDP", "单位GDP"),
+             (re.compile(r"[ⅠI1][—\-－~～至到][ⅢIII3]+类"), "优良")]
 _FILLER = {  # words that add nothing once the unit is known
     "kW": ["装机容量", "装机规模", "装机", "容量", "并网", "发电", "项目"],
     "kWh": [re.compile(r"(?<![发用])电量")],  # 交易电量 is 交易; 发电量 and 用电量 stay what they are
     "m²": ["面积"],
     "km": ["运营里程", "通车里程", "里程", "长度"],
+    "µg/m³": ["平均"],  # PM2.5平均浓度 is the PM2.5浓度 a plan sets
 }
 _TRAILING = re.compile(r"(?:规模|数量|总量|(?<![产电水气能流用])量)$")  # 交易量 is 交易, 产量 stays 产量
 # areas are compared in m²; the rest in targets.py's normalised unit
@@ -149,7 +154,7 @@ def normalise_thing(thing: str, unit: str = "") -> str:
     """
     text = _NUMBERING.sub("", _YEAR.sub("", str(thing or "")))
     for old, new in _SYNONYMS:
-        text = text.replace(old, new)
+        text = old.sub(new, text) if isinstance(old, re.Pattern) else text.replace(old, new)
     text = _VERB_RE.sub("", text)
     for word in _FILLER.get(_DIMENSION.get(unit, (unit, 1))[0], []):
         text = word.sub("", text) if isinstance(word, re.Pattern) else text.replace(word, "")
